@@ -1,0 +1,51 @@
+#!/usr/bin/env bun
+/**
+ * The `meshos` command line. Runs under Bun (`bun bin/meshos.ts viz …`) and Deno
+ * (`deno run --allow-read --allow-write bin/meshos.ts viz …`).
+ *
+ * Commands:
+ * - `viz`: draw statecharts as Mermaid, DOT or SVG (see `meshos viz --help`).
+ *
+ * Exit codes: 0 done, 1 failed, 2 bad arguments.
+ *
+ * @example
+ * ```sh
+ * bun bin/meshos.ts viz daemon --format svg --out daemon.svg
+ * ```
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { runVizCommand, VIZ_USAGE } from "../src/viz/viz_command.ts";
+
+const USAGE = `Usage: meshos <command> [arguments]
+
+Commands:
+  viz    draw statecharts (built-in or your own machines) as Mermaid, DOT or SVG
+
+Run \`meshos <command> --help\` for a command's options.
+`;
+
+/**
+ * Runs the CLI with `args` (without the runtime and script path) and returns the exit code.
+ *
+ * @example
+ * ```ts
+ * const code = await main(["viz", "--format", "dot"]);
+ * ```
+ */
+export async function main(args: readonly string[]): Promise<number> {
+  const [command, ...rest] = args;
+  if (command === "viz") return await runVizCommand(rest);
+  if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  process.stderr.write(
+    `meshos: command: received ${JSON.stringify(command)}, expected viz\n\n${USAGE}\n${VIZ_USAGE}`,
+  );
+  return 2;
+}
+
+if (import.meta.main) process.exitCode = await main(process.argv.slice(2));

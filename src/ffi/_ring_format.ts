@@ -1,0 +1,175 @@
+/**
+ * The record and log formats every backend agrees on, and the argument checks they share, so a
+ * bad argument is rejected with the same message whichever backend is loaded. The numbers mirror
+ * `zig/src/ring.zig` and `zig/src/log_ring.zig`.
+ *
+ * @module
+ */
+
+import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import type { LogRingOptions, RecordRingOptions } from "./ring_backend.ts";
+
+/** Bytes of a record header: `u32` length (header + payload) then `u32` type. */
+export const RECORD_HEADER_BYTES = 8;
+/** Records start on 8-byte boundaries. */
+export const RECORD_ALIGN_BYTES = 8;
+/** Header type of the filler record written at the wrap; never handed to a consumer. */
+export const PADDING_TYPE = 0xffff_ffff;
+/** Largest type a caller may give a record (types fit an `i32`; the top bit is reserved). */
+export const MAX_RECORD_TYPE = 0x7fff_ffff;
+/** Smallest data region of a record ring. */
+export const MIN_CAPACITY_BYTES = 64;
+/** Largest data region of a record ring (1 GiB keeps byte positions exact in 32-bit arithmetic). */
+export const MAX_CAPACITY_BYTES = 1 << 30;
+/** Default number of records a log ring keeps (as upstream). */
+export const DEFAULT_LOG_CAPACITY_RECORDS = 2048;
+/** Default longest log message, in UTF-8 bytes. */
+export const DEFAULT_LOG_MAX_MESSAGE_BYTES = 1024;
+/** Largest log ring, in records. */
+export const MAX_LOG_CAPACITY_RECORDS = 1 << 20;
+/** Largest `maxMessageBytes` a log ring accepts. */
+export const MAX_LOG_MESSAGE_BYTES = 1 << 16;
+/** Largest memory a log ring may take (records × slot bytes). */
+export const MAX_LOG_RING_BYTES = 1 << 28;
+/** Bytes of a log slot before its message: seq, ts, daemon id (u64 each), level, flags, length, pad. */
+export const LOG_SLOT_HEADER_BYTES = 40;
+/** Highest log level (error). */
+export const MAX_LOG_LEVEL = 4;
+/** Largest `maxRecords` one `popBatch` call accepts. */
+export const MAX_POP_BATCH_RECORDS = 0x7fff_ffff;
+
+/** Rounds a byte count up to the record alignment. */
+export function alignRecord(bytes: number): number {
+  return (bytes + (RECORD_ALIGN_BYTES - 1)) & ~(RECORD_ALIGN_BYTES - 1);
+}
+
+/**
+ * Largest payload of a ring of `capacityBytes`: half the ring minus a header, so an empty ring
+ * always accepts a maximal record wherever the wrap falls.
+ */
+export function maxPayloadBytesFor(capacityBytes: number): number {
+  return capacityBytes / 2 - RECORD_HEADER_BYTES;
+}
+
+/** Bytes a log slot takes for messages of up to `maxMessageBytes`. */
+export function logSlotBytes(maxMessageBytes: number): number {
+  return LOG_SLOT_HEADER_BYTES + alignRecord(maxMessageBytes);
+}
+
+function invalid(detail: string): MeshOsSdkError {
+  return new MeshOsSdkError("invalid_argument", detail);
+}
+
+function isPowerOfTwo(value: number): boolean {
+  return Number.isSafeInteger(value) && value > 0 && (value & (value - 1)) === 0;
+}
+
+/** Throws `invalid_argument` unless the options describe a ring this SDK can build. */
+export function checkRingOptions(options: RecordRingOptions): void {
+  if (typeof options !== "object" || options === null) {
+    throw invalid(`ring options: expected an object, received ${describeValue(options)}`);
+  }
+  const { capacityBytes, producers } = options;
+  if (
+    !isPowerOfTwo(capacityBytes) || capacityBytes < MIN_CAPACITY_BYTES ||
+    capacityBytes > MAX_CAPACITY_BYTES
+  ) {
+    throw invalid(
+      `capacityBytes: expected a power of two from ${MIN_CAPACITY_BYTES} to ${MAX_CAPACITY_BYTES}, ` +
+        `received ${describeValue(capacityBytes)}`,
+    );
+  }
+  if (producers !== "single" && producers !== "multi") {
+    throw invalid(`producers: expected "single" or "multi", received ${describeValue(producers)}`);
+  }
+}
+
+/** Throws `invalid_argument` unless `payload` is a `Uint8Array` of at most `maxPayloadBytes`. */
+export function checkPayload(payload: Uint8Array, maxPayloadBytes: number, what = "payload"): void {
+  if (!(payload instanceof Uint8Array)) {
+    throw invalid(`${what}: expected a Uint8Array, received ${describeValue(payload)}`);
+  }
+  if (payload.length > maxPayloadBytes) {
+    throw invalid(
+      `${what}: expected at most ${maxPayloadBytes} bytes (maxPayloadBytes), received ${payload.length}`,
+    );
+  }
+}
+
+/** Throws `invalid_argument` unless every payload of a batch is acceptable. */
+export function checkPayloads(payloads: readonly Uint8Array[], maxPayloadBytes: number): void {
+  if (!Array.isArray(payloads)) {
+    throw invalid(`payloads: expected an array of Uint8Array, received ${describeValue(payloads)}`);
+  }
+  for (let i = 0; i < payloads.length; i++) {
+    checkPayload(payloads[i], maxPayloadBytes, `payloads[${i}]`);
+  }
+}
+
+/** Throws `invalid_argument` unless `type` is an integer from 0 to {@link MAX_RECORD_TYPE}. */
+export function checkRecordType(type: number): void {
+  if (!Number.isInteger(type) || type < 0 || type > MAX_RECORD_TYPE) {
+    throw invalid(`type: expected an integer from 0 to ${MAX_RECORD_TYPE}, received ${describeValue(type)}`);
+  }
+}
+
+/** Throws `invalid_argument` unless `maxRecords` is a non-negative integer and `visit` a function. */
+export function checkPopArguments(maxRecords: number, visit: unknown): void {
+  if (!Number.isInteger(maxRecords) || maxRecords < 0 || maxRecords > MAX_POP_BATCH_RECORDS) {
+    throw invalid(
+      `maxRecords: expected an integer from 0 to ${MAX_POP_BATCH_RECORDS}, received ${describeValue(maxRecords)}`,
+    );
+  }
+  if (typeof visit !== "function") {
+    throw invalid(`visit: expected a function, received ${describeValue(visit)}`);
+  }
+}
+
+/** Throws `invalid_argument` unless the options describe a log ring this SDK can build. */
+export function checkLogOptions(options: LogRingOptions): void {
+  if (typeof options !== "object" || options === null) {
+    throw invalid(`log ring options: expected an object, received ${describeValue(options)}`);
+  }
+  const { capacityRecords, maxMessageBytes } = options;
+  if (!Number.isInteger(capacityRecords) || capacityRecords < 1 || capacityRecords > MAX_LOG_CAPACITY_RECORDS) {
+    throw invalid(
+      `capacityRecords: expected an integer from 1 to ${MAX_LOG_CAPACITY_RECORDS}, ` +
+        `received ${describeValue(capacityRecords)}`,
+    );
+  }
+  if (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 1 || maxMessageBytes > MAX_LOG_MESSAGE_BYTES) {
+    throw invalid(
+      `maxMessageBytes: expected an integer from 1 to ${MAX_LOG_MESSAGE_BYTES}, ` +
+        `received ${describeValue(maxMessageBytes)}`,
+    );
+  }
+  const ringBytes = capacityRecords * logSlotBytes(maxMessageBytes);
+  if (ringBytes > MAX_LOG_RING_BYTES) {
+    throw invalid(
+      `log ring size: expected capacityRecords × (${LOG_SLOT_HEADER_BYTES} + maxMessageBytes) ` +
+        `of at most ${MAX_LOG_RING_BYTES} bytes, received ${capacityRecords} × ${maxMessageBytes} ` +
+        `(${ringBytes} bytes)`,
+    );
+  }
+}
+
+/** Throws `invalid_argument` unless the arguments of `LogRing.append` are acceptable. */
+export function checkLogAppend(level: number, daemonId: bigint | null, tsMs: number, message: string): void {
+  if (!Number.isInteger(level) || level < 0 || level > MAX_LOG_LEVEL) {
+    throw invalid(`level: expected an integer from 0 (trace) to ${MAX_LOG_LEVEL} (error), received ${describeValue(level)}`);
+  }
+  if (daemonId !== null && (typeof daemonId !== "bigint" || daemonId < 0n || daemonId > 0xffff_ffff_ffff_ffffn)) {
+    throw invalid(`daemonId: expected null or a bigint from 0n to 2^64-1, received ${describeValue(daemonId)}`);
+  }
+  if (!Number.isSafeInteger(tsMs) || tsMs < 0) {
+    throw invalid(`tsMs: expected a non-negative integer of milliseconds, received ${describeValue(tsMs)}`);
+  }
+  if (typeof message !== "string") {
+    throw invalid(`message: expected a string, received ${describeValue(message)}`);
+  }
+}
+
+/** The error every backend throws when a closed ring is used. */
+export function closedError(kind: "RecordRing" | "LogRing", backend: string, method: string): Error {
+  return new Error(`${kind}.${method}: the ${backend} ring is closed; expected a ring that is still open`);
+}

@@ -1,0 +1,450 @@
+/**
+ * The node runtime behind the SDK: the tick loop, the event queue, the log ring, the control
+ * router, the node maintenance actor and one `DaemonSlot` per daemon.
+ *
+ * Where a control event travels: the maintenance actor (`src/actors/maintenance_machine.ts`)
+ * emits `drainStart` / `drainFinish` → `#onDrainStart` / `#onDrainFinish` here → the
+ * `ControlRouter` → the daemon's `ControlChannel` (read by `handle.nextControl()`) and, through
+ * the router's tap, `DaemonSlot.tapControl` → the daemon's `onControl()`.
+ *
+ * @module
+ */
+
+import { type Actor, createActor } from "xstate";
+import { countsAsDrained, countsAsRunning } from "../actors/daemon_machine.ts";
+import {
+  explainAdminRejection,
+  maintenanceKind,
+  maintenanceMachine,
+  maintenanceView,
+  type MaintenanceView,
+} from "../actors/maintenance_machine.ts";
+import {
+  type BackpressureHysteresis,
+  createBackpressureHysteresis,
+  updateBackpressure,
+} from "../actors/backpressure_hysteresis.ts";
+import type { RestartBackoffConfig } from "../actors/restart_backoff.ts";
+import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import type { LogRing, RingBackend } from "../ffi/ring_backend.ts";
+import type { ResolvedConfig } from "../sdk/config.ts";
+import type { DaemonSpec } from "../sdk/daemon_spec.ts";
+import { LOG_LEVELS } from "../sdk/log_level.ts";
+import type { DaemonControl } from "../sdk/types.ts";
+import { type ActionDispatcher, ActionQueue } from "./action_dispatcher.ts";
+import type { Clock, TimerId } from "./clock.ts";
+import { ControlRouter } from "./control_router.ts";
+import { DaemonSlot, hexId, type SlotHost } from "./daemon_slot.ts";
+import { EventQueue } from "./event_queue.ts";
+import type { DaemonSnapshot, DeadLetterSnapshot, RuntimeSnapshot } from "./runtime_snapshot.ts";
+
+const LOG_WARN = 3;
+const LOG_INFO = 2;
+const MAX_LOG_MESSAGE_BYTES = 4096;
+const DEAD_LETTER_CAPACITY = 1024;
+const STOPPED_ROWS_KEPT = 256;
+
+type LoopEvent = { type: "log"; level: number; daemonId: bigint | null; message: string };
+
+/** Everything the runtime is built from. */
+export interface RuntimeParts {
+  config: ResolvedConfig;
+  clock: Clock;
+  backend: RingBackend;
+  dispatcher: ActionDispatcher;
+  controlCapacity: number;
+  ingressOrigin: bigint;
+  outputCapacity: number;
+  backoff?: Partial<RestartBackoffConfig>;
+}
+
+/** A pending stop: resolves when the daemon acknowledges or the grace runs out. */
+interface PendingStop {
+  done: Promise<void>;
+  finish: () => void;
+}
+
+/** The in-memory node runtime. */
+export class MeshRuntime implements SlotHost {
+  readonly config: ResolvedConfig;
+  readonly clock: Clock;
+  readonly backend: RingBackend;
+  readonly ingressOrigin: bigint;
+  readonly router: ControlRouter;
+  readonly maintenance: Actor<typeof maintenanceMachine>;
+  readonly epochId: bigint;
+  readonly #parts: RuntimeParts;
+  readonly #events: EventQueue<LoopEvent>;
+  readonly #logRing: LogRing;
+  readonly #actions: ActionQueue;
+  readonly #slots = new Map<bigint, DaemonSlot>();
+  readonly #stopping = new Map<bigint, PendingStop>();
+  #stoppedRows: DaemonSnapshot[] = [];
+  #deadLetters: DeadLetterSnapshot[] = [];
+  #deadLettersDropped = 0;
+  #pressure: BackpressureHysteresis;
+  #ticks = 0;
+  #tickTimer: TimerId | null = null;
+  #closed = false;
+
+  constructor(parts: RuntimeParts) {
+    this.#parts = parts;
+    this.config = parts.config;
+    this.clock = parts.clock;
+    this.backend = parts.backend;
+    this.ingressOrigin = parts.ingressOrigin;
+    this.epochId = randomU64();
+    this.router = new ControlRouter(parts.clock, (id, event) => this.#slots.get(id)?.tapControl(event));
+    this.#events = new EventQueue(parts.config.eventQueueCapacity, (event) => this.#apply(event));
+    this.#logRing = parts.backend.createLogRing({
+      capacityRecords: parts.config.logRingCapacity,
+      maxMessageBytes: MAX_LOG_MESSAGE_BYTES,
+    });
+    this.#actions = new ActionQueue(parts.dispatcher, {
+      capacity: parts.config.actionQueueCapacity,
+      onFailure: (action, err) => this.log(LOG_WARN, action.daemonId, `dispatcher failed ${action.kind} #${action.id}: ${String(err)}`),
+    });
+    this.#pressure = createBackpressureHysteresis({
+      threshold: parts.config.backpressureThreshold,
+      release: parts.config.backpressureRelease,
+    });
+    this.maintenance = this.#startMaintenance();
+    this.#armTick();
+  }
+
+  /** True once `close()` ran. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Registers a checked daemon under `daemonId`; `register_failed` if the id is taken. */
+  register(daemonId: bigint, spec: DaemonSpec): DaemonSlot {
+    if (this.#slots.has(daemonId)) {
+      throw new MeshOsSdkError(
+        "register_failed",
+        `daemon process failed: daemon 0x${daemonId.toString(16)} already registered`,
+      );
+    }
+    const inbox = this.backend.createRing({
+      capacityBytes: inboxBytesFor(this.config.inboxCapacity),
+      producers: "single",
+    });
+    const channel = this.router.register(daemonId, this.#parts.controlCapacity);
+    const slot = new DaemonSlot(daemonId, spec, this, {
+      inbox,
+      inboxCapacity: this.config.inboxCapacity,
+      channel,
+      outputCapacity: this.#parts.outputCapacity,
+      backoff: this.#parts.backoff,
+    });
+    this.#slots.set(daemonId, slot);
+    this.#stoppedRows = this.#stoppedRows.filter((row) => row.daemonId !== hexId(daemonId));
+    this.log(LOG_INFO, daemonId, `daemon "${spec.name}" registered`);
+    return slot;
+  }
+
+  /** The live slot of `daemonId`, if registered. */
+  slot(daemonId: bigint): DaemonSlot | undefined {
+    return this.#slots.get(daemonId);
+  }
+
+  /** The live slot or `unknown_daemon`. */
+  requireSlot(daemonId: unknown): DaemonSlot {
+    const slot = typeof daemonId === "bigint" ? this.#slots.get(daemonId) : undefined;
+    if (!slot) {
+      const shown = typeof daemonId === "bigint" ? hexId(daemonId) : String(daemonId);
+      throw new MeshOsSdkError("unknown_daemon", `daemonId: no registered daemon has id ${shown}; expected the daemonId of a live handle`);
+    }
+    return slot;
+  }
+
+  /** Removes a daemon now (no Shutdown sent). Idempotent. */
+  unregister(daemonId: bigint): void {
+    const slot = this.#slots.get(daemonId);
+    if (!slot) return;
+    this.router.unregister(daemonId);
+    slot.close();
+    this.#slots.delete(daemonId);
+    this.#stoppedRows.push(slot.describe());
+    if (this.#stoppedRows.length > STOPPED_ROWS_KEPT) this.#stoppedRows.shift();
+    this.#stopping.get(daemonId)?.finish();
+    this.#stopping.delete(daemonId);
+    this.log(LOG_INFO, daemonId, `daemon "${slot.spec.name}" unregistered`);
+    this.#reconcile();
+  }
+
+  /**
+   * Sends one `Shutdown{graceMs}` and waits until the daemon acknowledges (`exit()`), or the grace
+   * runs out; then unregisters it. A second call while one is pending joins the first.
+   */
+  stop(daemonId: bigint, graceMs: number): Promise<void> {
+    const pending = this.#stopping.get(daemonId);
+    if (pending) return pending.done;
+    const slot = this.requireSlot(daemonId);
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const timer = this.clock.setTimer(() => this.unregister(daemonId), graceMs);
+    this.#stopping.set(daemonId, {
+      done,
+      finish: () => {
+        this.clock.clearTimer(timer);
+        finish();
+      },
+    });
+    this.#actions.submit("stop_daemon", { daemonId, detail: `grace ${graceMs} ms`, atMs: this.clock.now() });
+    slot.actor.send({ type: "stop", now: this.clock.now() });
+    this.router.route(daemonId, { kind: "Shutdown", gracePeriodMs: BigInt(graceMs) });
+    return done;
+  }
+
+  /** The daemon says it is done: completes a pending stop, acknowledges a drain, or leaves now. */
+  acknowledge(daemonId: bigint): void {
+    const slot = this.#slots.get(daemonId);
+    if (!slot) return;
+    if (!this.#stopping.has(daemonId) && slot.actor.getSnapshot().matches("draining")) {
+      slot.actor.send({ type: "drain.ack", now: this.clock.now() });
+      this.#reconcile();
+      return;
+    }
+    this.unregister(daemonId);
+  }
+
+  /** True while a stop of `daemonId` waits for its acknowledgement. */
+  isStopping(daemonId: bigint): boolean {
+    return this.#stopping.has(daemonId);
+  }
+
+  /** Operator: enter maintenance. */
+  enterMaintenance(drainForMs: number | null): void {
+    const rejection = explainAdminRejection(this.maintenance.getSnapshot(), "enter");
+    if (rejection) throw new MeshOsSdkError("invalid_transition", rejection);
+    this.maintenance.send({ type: "admin.enter", now: this.clock.now(), drainForMs });
+    this.#reconcile();
+  }
+
+  /** Operator: leave maintenance. */
+  exitMaintenance(): void {
+    const rejection = explainAdminRejection(this.maintenance.getSnapshot(), "exit");
+    if (rejection) throw new MeshOsSdkError("invalid_transition", rejection);
+    this.maintenance.send({ type: "admin.exit", now: this.clock.now() });
+    this.#reconcile();
+  }
+
+  /** Operator: restart a daemon now, clearing its restart gate. */
+  restart(daemonId: bigint): void {
+    const slot = this.requireSlot(daemonId);
+    this.#actions.submit("start_daemon", { daemonId, detail: "forced restart", atMs: this.clock.now() });
+    slot.actor.send({ type: "restart.force", now: this.clock.now() });
+  }
+
+  /** The node's maintenance state at this instant. */
+  maintenanceView(): MaintenanceView {
+    return maintenanceView(this.maintenance.getSnapshot(), this.clock.now());
+  }
+
+  /** Queues a log line for the ring (`queue_full` / `loop_closed` when it cannot be taken). */
+  publishLog(level: number, daemonId: bigint | null, message: string): void {
+    this.#events.publish({ type: "log", level, daemonId, message }, "daemon log line");
+  }
+
+  /** Writes a runtime log line straight into the ring (the loop's own lines never queue). */
+  log(level: number, daemonId: bigint | null, message: string): void {
+    if (!this.#closed) this.#logRing.append(level, daemonId, this.clock.wallMs(), message);
+  }
+
+  /** Records an event that failed `process()` too often. */
+  deadLetter(letter: DeadLetterSnapshot): void {
+    this.#deadLetters.push(letter);
+    if (this.#deadLetters.length > DEAD_LETTER_CAPACITY) {
+      this.#deadLetters.shift();
+      this.#deadLettersDropped++;
+    }
+  }
+
+  /** A daemon's lifecycle moved. */
+  lifecycleChanged(_slot: DaemonSlot): void {
+    // Maintenance progress is decided on the tick (upstream reconcile cadence); nothing to do now.
+  }
+
+  /** Bus depth: every inbox plus the event queue. */
+  busDepth(): number {
+    let depth = this.#events.depth;
+    for (const slot of this.#slots.values()) depth += slot.depth;
+    return depth;
+  }
+
+  /** One loop tick; also callable directly (tests, `await sdk.tick()`). */
+  tick(): void {
+    if (this.#closed) return;
+    this.#ticks++;
+    this.#events.drain();
+    const now = this.clock.now();
+    for (const slot of [...this.#slots.values()]) {
+      const own = slot.tick(now);
+      if (own) this.router.route(slot.daemonId, own);
+    }
+    this.#samplePressure();
+    this.#reconcile();
+  }
+
+  /** The whole runtime as plain data. */
+  snapshot(): RuntimeSnapshot {
+    const view = this.maintenanceView();
+    const ring = this.#logRing;
+    return {
+      nodeId: hexId(this.config.thisNode),
+      backend: this.backend.name,
+      runtimeEpochId: hexId(this.epochId),
+      ticks: this.#ticks,
+      atMs: this.clock.now(),
+      maintenance: {
+        state: view.kind,
+        sinceMs: view.sinceMs,
+        deadlineRemainingMs: view.deadlineRemainingMs,
+        reason: view.reason,
+      },
+      backpressure: {
+        active: this.#pressure.active,
+        level: this.#pressure.lastSentLevel ?? 0,
+        busDepth: this.busDepth(),
+        threshold: this.config.backpressureThreshold,
+        release: this.config.backpressureRelease,
+      },
+      eventQueue: { depth: this.#events.depth, capacity: this.#events.capacity, rejected: this.#events.rejected },
+      daemons: [...[...this.#slots.values()].map((slot) => slot.describe()), ...this.#stoppedRows],
+      droppedControlEvents: this.router.droppedTotal,
+      log: {
+        records: this.#closed ? [] : ring.records().map((r) => ({
+          seq: Number(r.seq),
+          tsMs: r.tsMs,
+          level: LOG_LEVELS[r.level],
+          daemonId: r.daemonId === null ? null : hexId(r.daemonId),
+          nodeId: hexId(this.config.thisNode),
+          message: r.message,
+        })),
+        dropped: this.#closed ? 0 : Number(ring.dropped()),
+        truncated: this.#closed ? 0 : Number(ring.truncated()),
+      },
+      deadLetters: this.#deadLetters.map((letter) => ({ ...letter })),
+      deadLettersDropped: this.#deadLettersDropped,
+      recentActions: this.#actions.recent.map((a) => ({
+        id: a.id,
+        kind: a.kind,
+        daemonId: a.daemonId === null ? null : hexId(a.daemonId),
+        detail: a.detail,
+        atMs: a.atMs,
+      })),
+      actions: { ...this.#actions.stats },
+    };
+  }
+
+  /** Stops the loop, ends every channel and daemon; idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    if (this.#tickTimer !== null) this.clock.clearTimer(this.#tickTimer);
+    this.#events.close();
+    this.router.closeAll();
+    for (const id of [...this.#slots.keys()]) this.unregister(id);
+    for (const pending of this.#stopping.values()) pending.finish();
+    this.#stopping.clear();
+    this.maintenance.stop();
+    this.#closed = true;
+    this.#logRing.close();
+  }
+
+  #apply(event: LoopEvent): void {
+    this.log(event.level, event.daemonId, event.message);
+  }
+
+  #armTick(): void {
+    this.#tickTimer = this.clock.setTimer(() => {
+      this.tick();
+      if (!this.#closed) this.#armTick();
+    }, this.config.tickIntervalMs);
+  }
+
+  #startMaintenance(): Actor<typeof maintenanceMachine> {
+    const actor = createActor(maintenanceMachine, {
+      input: {
+        now: this.clock.now(),
+        defaultDrainDeadlineMs: this.config.defaultDrainDeadlineMs,
+        recoveryRampWindowMs: this.config.recoveryRampWindowMs,
+      },
+    });
+    actor.on("drainStart", (event) => this.#onDrainStart(event.deadline));
+    actor.on("drainFinish", () => this.router.broadcast({ kind: "DrainFinish" }));
+    let previous = "Active";
+    actor.subscribe((snapshot) => {
+      const current = maintenanceKind(snapshot);
+      if (current === previous) return;
+      this.#actions.submit("commit_maintenance_transition", {
+        daemonId: null,
+        detail: `${previous} → ${current}`,
+        atMs: this.clock.now(),
+      });
+      this.log(LOG_INFO, null, `maintenance: ${previous} → ${current}`);
+      if (current === "ExitingMaintenance") this.#resumeDaemons();
+      previous = current;
+    });
+    actor.start();
+    return actor;
+  }
+
+  #onDrainStart(deadline: number): void {
+    const now = this.clock.now();
+    for (const slot of this.#slots.values()) {
+      if (slot.actor.getSnapshot().can({ type: "drain.start", deadline, now })) {
+        slot.actor.send({ type: "drain.start", deadline, now });
+      }
+    }
+    const grace = BigInt(Math.max(0, Math.floor(deadline - now)));
+    this.router.broadcast({ kind: "DrainStart", gracePeriodMs: grace });
+  }
+
+  #resumeDaemons(): void {
+    const now = this.clock.now();
+    for (const slot of this.#slots.values()) slot.actor.send({ type: "resume", now });
+  }
+
+  /** Self-completion: tell the maintenance machine what the daemons look like now. */
+  #reconcile(): void {
+    if (this.#closed) return;
+    let allDrained = true;
+    let allHealthy = true;
+    for (const slot of this.#slots.values()) {
+      const state = slot.actor.getSnapshot();
+      if (!countsAsDrained(state)) allDrained = false;
+      if (!countsAsRunning(state) || slot.health.kind !== "healthy") allHealthy = false;
+    }
+    this.maintenance.send({
+      type: "tick",
+      now: this.clock.now(),
+      allDaemonsDrained: allDrained,
+      allDaemonsRunningHealthy: allHealthy,
+    });
+  }
+
+  #samplePressure(): void {
+    const depth = this.busDepth();
+    const step = updateBackpressure(this.#pressure, depth);
+    this.#pressure = step.hysteresis;
+    if (step.sendOn) {
+      for (const slot of this.#slots.values()) slot.setNodePressure(step.level);
+      this.router.broadcast({ kind: "BackpressureOn", level: step.level } satisfies DaemonControl);
+    } else if (step.sendOff) {
+      for (const slot of this.#slots.values()) slot.setNodePressure(null);
+      this.router.broadcast({ kind: "BackpressureOff" });
+    }
+  }
+}
+
+/** Inbox ring size: room for `records` records of up to 56 payload bytes, as a power of two. */
+function inboxBytesFor(records: number): number {
+  const wanted = Math.max(4096, records * 64);
+  return 2 ** Math.ceil(Math.log2(wanted));
+}
+
+function randomU64(): bigint {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return new DataView(bytes.buffer).getBigUint64(0, true);
+}

@@ -1,0 +1,99 @@
+/**
+ * The plain, JSON-serialisable view of a running SDK that `sdk.snapshot()` returns and the
+ * inspector streams. u64 ids are `0x…` hex strings; counters are numbers.
+ *
+ * @module
+ */
+
+import type { BackendName } from "../ffi/ring_backend.ts";
+import type { LogLevel } from "../sdk/types.ts";
+
+/** Name of a maintenance state (upstream §4.1). */
+export type MaintenanceStateName =
+  | "Active"
+  | "EnteringMaintenance"
+  | "Maintenance"
+  | "ExitingMaintenance"
+  | "DrainFailed"
+  | "Recovery";
+
+/** One daemon as the runtime sees it. */
+export interface DaemonSnapshot {
+  daemonId: string;
+  name: string;
+  /** The lifecycle statechart's state, dotted for nested states (e.g. `running.backpressured`). */
+  lifecycle: string;
+  health: { kind: "healthy" | "degraded" | "unhealthy"; reason: string | null };
+  saturation: number;
+  capabilities: { required: string[]; optional: string[]; published: string[] };
+  restart: { state: "idle" | "backingOff" | "crashLooping"; untilMs: number | null };
+  counters: {
+    ingested: number;
+    inboxRejected: number;
+    processed: number;
+    outputs: number;
+    processErrors: number;
+    crashes: number;
+    restarts: number;
+    controlDelivered: number;
+    controlDropped: number;
+    discardedOnStop: number;
+    outputsDropped: number;
+    inboxDepth: number;
+    inboxCapacity: number;
+  };
+  backpressureLevel: number | null;
+}
+
+/** A log ring record in the snapshot. */
+export interface LogRecordSnapshot {
+  seq: number;
+  tsMs: number;
+  level: LogLevel;
+  daemonId: string | null;
+  nodeId: string;
+  message: string;
+}
+
+/** An event that failed `process()` too often and was set aside. */
+export interface DeadLetterSnapshot {
+  daemonId: string;
+  sequence: number;
+  payloadBase64: string;
+  attempts: number;
+  error: string;
+}
+
+/** An action the reconcile emitted and the dispatcher received. */
+export interface ActionSnapshot {
+  id: number;
+  kind: string;
+  daemonId: string | null;
+  detail: string;
+  atMs: number;
+}
+
+/** The whole runtime at one tick. */
+export interface RuntimeSnapshot {
+  nodeId: string;
+  backend: BackendName;
+  runtimeEpochId: string;
+  ticks: number;
+  atMs: number;
+  maintenance: {
+    state: MaintenanceStateName;
+    sinceMs: number;
+    deadlineRemainingMs: number | null;
+    reason: string | null;
+  };
+  backpressure: { active: boolean; level: number; busDepth: number; threshold: number; release: number };
+  eventQueue: { depth: number; capacity: number; rejected: number };
+  daemons: DaemonSnapshot[];
+  droppedControlEvents: number;
+  log: { records: LogRecordSnapshot[]; dropped: number; truncated: number };
+  deadLetters: DeadLetterSnapshot[];
+  /** Dead letters evicted from the bounded list. */
+  deadLettersDropped: number;
+  recentActions: ActionSnapshot[];
+  actions: { dispatched: number; failed: number; dropped: number };
+}

@@ -1,0 +1,127 @@
+/**
+ * Config and option parsing for `MeshOsDaemonSdk.start`. Schemas are plain valibot values; every
+ * rejection becomes one `MeshOsSdkError` naming the field, the value received and what was expected.
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import type { MeshOsConfig } from "./types.ts";
+
+/** Largest u64. */
+export const U64_MAX = (1n << 64n) - 1n;
+
+/** A bigint in u64 range, optionally at least 1. */
+export function isU64(value: unknown, min = 0n): value is bigint {
+  return typeof value === "bigint" && value >= min && value <= U64_MAX;
+}
+
+function u64Field(min: bigint) {
+  const expected = min === 0n ? "a bigint in 0..2^64-1" : `a bigint in ${min}..2^64-1`;
+  return v.custom<bigint>((x) => isU64(x, min), (issue) => `expected ${expected}; got ${describeValue(issue.input)}`);
+}
+
+function countField(max = 1 << 30) {
+  return v.custom<number>(
+    (x) => typeof x === "number" && Number.isInteger(x) && x >= 1 && x <= max,
+    (issue) => `expected an integer in 1..${max}; got ${describeValue(issue.input)}`,
+  );
+}
+
+const configSchema = v.looseObject({
+  thisNode: v.optional(u64Field(0n)),
+  tickIntervalMs: v.optional(u64Field(1n)),
+  eventQueueCapacity: v.optional(countField()),
+  actionQueueCapacity: v.optional(countField()),
+  backpressureThreshold: v.optional(countField()),
+  backpressureRelease: v.optional(v.custom<number>(
+    (x) => typeof x === "number" && Number.isInteger(x) && x >= 0,
+    (issue) => `expected an integer ≥ 0; got ${describeValue(issue.input)}`,
+  )),
+  logRingCapacity: v.optional(countField(1 << 24)),
+  inboxCapacity: v.optional(countField(1 << 24)),
+  defaultDrainDeadlineMs: v.optional(countField(2 ** 52)),
+  recoveryRampWindowMs: v.optional(countField(2 ** 52)),
+});
+
+/** Every config field with its default applied. */
+export interface ResolvedConfig {
+  thisNode: bigint;
+  tickIntervalMs: number;
+  eventQueueCapacity: number;
+  actionQueueCapacity: number;
+  backpressureThreshold: number;
+  backpressureRelease: number;
+  logRingCapacity: number;
+  inboxCapacity: number;
+  defaultDrainDeadlineMs: number;
+  recoveryRampWindowMs: number;
+}
+
+/** Upstream §6 defaults, plus ours. */
+export const DEFAULT_CONFIG: Readonly<ResolvedConfig> = Object.freeze({
+  thisNode: 0n,
+  tickIntervalMs: 500,
+  eventQueueCapacity: 1024,
+  actionQueueCapacity: 1024,
+  backpressureThreshold: 1000,
+  backpressureRelease: 200,
+  logRingCapacity: 2048,
+  inboxCapacity: 4096,
+  defaultDrainDeadlineMs: 600_000,
+  recoveryRampWindowMs: 300_000,
+});
+
+/** Parses a user's config or throws `invalid_config`. */
+export function resolveConfig(config: MeshOsConfig | undefined | null): ResolvedConfig {
+  const input: unknown = config ?? {};
+  if (typeof input !== "object" || Array.isArray(input)) {
+    throw new MeshOsSdkError("invalid_config", `config: expected an object; got ${describeValue(input)}`);
+  }
+  const parsed = v.safeParse(configSchema, input);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const field = issue.path?.map((p) => String(p.key)).join(".") ?? "config";
+    throw new MeshOsSdkError("invalid_config", `${field}: ${issue.message}`);
+  }
+  const out = parsed.output;
+  const resolved: ResolvedConfig = {
+    ...DEFAULT_CONFIG,
+    ...(Object.fromEntries(Object.entries(out).filter(([k, x]) => x !== undefined && k in DEFAULT_CONFIG))),
+    tickIntervalMs: Number(out.tickIntervalMs ?? BigInt(DEFAULT_CONFIG.tickIntervalMs)),
+  };
+  if (resolved.tickIntervalMs > 2 ** 31 - 1) {
+    throw new MeshOsSdkError(
+      "invalid_config",
+      `tickIntervalMs: expected at most ${2 ** 31 - 1}n (timer range); got ${out.tickIntervalMs}n`,
+    );
+  }
+  if (resolved.backpressureRelease >= resolved.backpressureThreshold) {
+    throw new MeshOsSdkError(
+      "invalid_config",
+      `backpressureRelease: expected less than backpressureThreshold (${resolved.backpressureThreshold}); got ${resolved.backpressureRelease}`,
+    );
+  }
+  return resolved;
+}
+
+/** Checks a positive integer option; throws `invalid_config` naming it. */
+export function resolveCount(field: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 1 << 30) return value;
+  throw new MeshOsSdkError("invalid_config", `${field}: expected an integer in 1..${1 << 30}; got ${describeValue(value)}`);
+}
+
+/**
+ * Converts an optional u64 millisecond argument (`timeoutMs`, `graceMs`) to a number, or throws
+ * `invalid_argument` naming the argument.
+ */
+export function resolveMsArgument(field: string, value: unknown, min: bigint): number | null {
+  if (value === undefined || value === null) return null;
+  if (!isU64(value, min)) {
+    const range = min === 0n ? "0..2^64-1" : `${min}..2^64-1`;
+    throw new MeshOsSdkError("invalid_argument", `${field}: expected a bigint in ${range}; got ${describeValue(value)}`);
+  }
+  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
+}

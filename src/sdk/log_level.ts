@@ -1,0 +1,32 @@
+/**
+ * Log level parsing, with upstream's accepted spellings and its exact rejection message.
+ *
+ * @module
+ */
+
+import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import type { LogLevel } from "./types.ts";
+
+/** Levels in order; the index is the numeric level stored in the log ring. */
+export const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
+
+const SPELLINGS: ReadonlyMap<string, number> = new Map([
+  ["trace", 0], ["TRACE", 0], ["Trace", 0],
+  ["debug", 1], ["DEBUG", 1], ["Debug", 1],
+  ["info", 2], ["INFO", 2], ["Info", 2],
+  ["warn", 3], ["WARN", 3], ["Warn", 3], ["warning", 3], ["WARNING", 3],
+  ["error", 4], ["ERROR", 4], ["Error", 4],
+]);
+
+/** The numeric level (0 trace … 4 error) of `level`, or `invalid_log_level`. */
+export function parseLogLevel(level: unknown): number {
+  const parsed = typeof level === "string" ? SPELLINGS.get(level) : undefined;
+  if (parsed === undefined) {
+    const shown = typeof level === "string" ? JSON.stringify(level) : String(level);
+    throw new MeshOsSdkError(
+      "invalid_log_level",
+      `log level must be one of trace|debug|info|warn|error; got ${shown}`,
+    );
+  }
+  return parsed;
+}

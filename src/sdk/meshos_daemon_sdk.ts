@@ -1,0 +1,182 @@
+/**
+ * The SDK entry point: starts a node runtime, registers daemons, feeds them events and shuts the
+ * whole thing down (upstream §2.6.2 plus product.md §3).
+ *
+ * @module
+ */
+
+import type { RestartBackoffConfig } from "../actors/restart_backoff.ts";
+import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { loadRingBackend } from "../ffi/load.ts";
+import type { BackendName } from "../ffi/ring_backend.ts";
+import { Identity } from "../identity/identity.ts";
+import { type ActionDispatcher, LoggingDispatcher } from "../runtime/action_dispatcher.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import { MeshRuntime } from "../runtime/mesh_runtime.ts";
+import type { RuntimeSnapshot } from "../runtime/runtime_snapshot.ts";
+import { resolveConfig, resolveCount } from "./config.ts";
+import { checkDaemon } from "./daemon_spec.ts";
+import { MeshOsAdmin } from "./meshos_admin.ts";
+import { MeshOsDaemonHandle } from "./meshos_daemon_handle.ts";
+import type { CausalEvent, MeshOsConfig, MeshOsDaemon } from "./types.ts";
+
+/** Upstream's `DEFAULT_CONTROL_CHANNEL_CAPACITY`. */
+export const DEFAULT_CONTROL_CAPACITY = 8;
+
+/** Options of `MeshOsDaemonSdk.start` beyond the upstream config. */
+export interface MeshOsDaemonSdkOptions {
+  /** Per-daemon control queue bound. Default 8. */
+  controlCapacity?: number;
+  /** Time source; pass a `ManualClock` to drive ticks and timeouts by hand. Default: system clock. */
+  clock?: Clock;
+  /** Force a ring implementation (else env `MESHOS_BACKEND`, else native → wasm → js). */
+  backend?: "native" | "wasm" | "js";
+  /** Receives every action the runtime decides on. Default: a `LoggingDispatcher`. */
+  dispatcher?: ActionDispatcher;
+  /** Identity whose origin hash stamps ingested events. Default: a fresh one. */
+  ingressIdentity?: Identity;
+  /** Outputs kept per daemon for late readers of `outputs()`. Default 4096. */
+  outputCapacity?: number;
+  /** Restart backoff policy (upstream §3.15 defaults). */
+  backoff?: Partial<RestartBackoffConfig>;
+}
+
+/**
+ * A MeshOS node with its daemons.
+ *
+ * @example
+ * ```ts
+ * await using sdk = await MeshOsDaemonSdk.start({ thisNode: 7n });
+ * const handle = await sdk.registerDaemon({ name: "echo", process: (e) => [e.payload] }, Identity.generate());
+ * sdk.ingest(handle.daemonId, new TextEncoder().encode("hi"));
+ * for await (const out of sdk.outputs(handle.daemonId)) { console.log(out.sequence); break; }
+ * ```
+ */
+export class MeshOsDaemonSdk {
+  readonly #runtime: MeshRuntime;
+  readonly #dispatcher: ActionDispatcher;
+  #shutDown = false;
+  /** Operator commands (maintenance, stop, restart). */
+  readonly admin: MeshOsAdmin;
+
+  private constructor(runtime: MeshRuntime, dispatcher: ActionDispatcher) {
+    this.#runtime = runtime;
+    this.#dispatcher = dispatcher;
+    this.admin = new MeshOsAdmin(() => this.#live());
+  }
+
+  /** Starts a node runtime. Rejects with `invalid_config` on a bad config or option. */
+  static async start(config?: MeshOsConfig, options: MeshOsDaemonSdkOptions = {}): Promise<MeshOsDaemonSdk> {
+    const resolved = resolveConfig(config);
+    if (typeof options !== "object" || options === null) {
+      throw new MeshOsSdkError("invalid_config", `options: expected an object; got ${describeValue(options)}`);
+    }
+    const controlCapacity = resolveCount("controlCapacity", options.controlCapacity, DEFAULT_CONTROL_CAPACITY);
+    const outputCapacity = resolveCount("outputCapacity", options.outputCapacity, 4096);
+    if (options.ingressIdentity !== undefined && !(options.ingressIdentity instanceof Identity)) {
+      throw new MeshOsSdkError(
+        "invalid_config",
+        `ingressIdentity: expected an Identity; got ${describeValue(options.ingressIdentity)}`,
+      );
+    }
+    const backend = await loadRingBackend({ prefer: options.backend });
+    const dispatcher = options.dispatcher ?? new LoggingDispatcher(resolved.actionQueueCapacity);
+    const runtime = new MeshRuntime({
+      config: resolved,
+      clock: options.clock ?? systemClock(),
+      backend,
+      dispatcher,
+      controlCapacity,
+      outputCapacity,
+      ingressOrigin: (options.ingressIdentity ?? Identity.generate()).originHash,
+      backoff: options.backoff,
+    });
+    return new MeshOsDaemonSdk(runtime, dispatcher);
+  }
+
+  /** Which ring implementation serves this node. */
+  get backend(): BackendName {
+    return this.#runtime.backend.name;
+  }
+
+  /** The action dispatcher in use (the default `LoggingDispatcher` keeps a log). */
+  get dispatcher(): ActionDispatcher {
+    return this.#dispatcher;
+  }
+
+  /**
+   * Registers a daemon under `identity.originHash`. Rejects with `invalid_daemon` for a bad daemon
+   * object and `register_failed` when the identity is already registered.
+   */
+  async registerDaemon(daemon: MeshOsDaemon, identity: Identity): Promise<MeshOsDaemonHandle> {
+    const runtime = this.#live();
+    if (!(identity instanceof Identity)) {
+      throw new MeshOsSdkError("invalid_argument", `identity: expected an Identity; got ${describeValue(identity)}`);
+    }
+    const spec = checkDaemon(daemon);
+    const slot = runtime.register(identity.originHash, spec);
+    return new MeshOsDaemonHandle(runtime, slot);
+  }
+
+  /** Control events dropped since start (all daemons, including unregistered ones). */
+  async droppedControlEvents(): Promise<bigint> {
+    return BigInt(this.#live().router.droppedTotal);
+  }
+
+  /**
+   * Feeds one payload to a daemon's inbox. Returns false (and counts it) when the inbox is full;
+   * throws `unknown_daemon` for an id that is not registered.
+   */
+  ingest(daemonId: bigint, payload: Uint8Array): boolean {
+    const slot = this.#live().requireSlot(daemonId);
+    if (!(payload instanceof Uint8Array)) {
+      throw new MeshOsSdkError("invalid_argument", `payload: expected a Uint8Array; got ${describeValue(payload)}`);
+    }
+    return slot.ingest(payload);
+  }
+
+  /** Feeds payloads in one ring operation; returns how many were accepted (a prefix). */
+  ingestBatch(daemonId: bigint, payloads: readonly Uint8Array[]): number {
+    const slot = this.#live().requireSlot(daemonId);
+    if (!Array.isArray(payloads)) {
+      throw new MeshOsSdkError("invalid_argument", `payloads: expected an array of Uint8Array; got ${describeValue(payloads)}`);
+    }
+    const bad = payloads.findIndex((p) => !(p instanceof Uint8Array));
+    if (bad >= 0) {
+      throw new MeshOsSdkError("invalid_argument", `payloads[${bad}]: expected a Uint8Array; got ${describeValue(payloads[bad])}`);
+    }
+    return slot.ingestBatch(payloads);
+  }
+
+  /** The daemon's own output chain, as it grows; ends when the daemon leaves or the SDK shuts down. */
+  outputs(daemonId: bigint): AsyncIterable<CausalEvent> {
+    return this.#live().requireSlot(daemonId).outputs.read();
+  }
+
+  /** A plain, JSON-serialisable view of the whole runtime. */
+  snapshot(): RuntimeSnapshot {
+    return this.#live().snapshot();
+  }
+
+  /**
+   * Stops the node: every pending `nextControl()` resolves null, `controlEvents()` loops end,
+   * daemons are unregistered. A second call rejects with `already_shutdown`.
+   */
+  async shutdown(): Promise<void> {
+    this.#live();
+    this.#shutDown = true;
+    this.#runtime.close();
+  }
+
+  /** `await using`: shuts down if still running. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#shutDown) await this.shutdown();
+  }
+
+  #live(): MeshRuntime {
+    if (this.#shutDown) {
+      throw new MeshOsSdkError("already_shutdown", "MeshOsDaemonSdk was already consumed by shutdown");
+    }
+    return this.#runtime;
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * One behaviour, four implementations: every test here runs against each ring backend that loads
+ * (bun-ffi or deno-ffi, wasm, js).
+ */
+
+import assert from "node:assert/strict";
+import { test } from "./_harness.ts";
+import { backends, expectedFailures } from "./_ring_backends.ts";
+import { MeshOsSdkError } from "../src/errors/meshos_sdk_error.ts";
+import type { RecordRing, RingBackend } from "../src/ffi/ring_backend.ts";
+
+const PRODUCERS = ["single", "multi"] as const;
+
+function bytes(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = (seed * 31 + i * 7) & 0xff;
+  return out;
+}
+
+function popAll(ring: RecordRing, max = 1 << 20): { payload: number[]; type: number }[] {
+  const out: { payload: number[]; type: number }[] = [];
+  ring.popBatch(max, (payload, type) => out.push({ payload: [...payload], type }));
+  return out;
+}
+
+function assertInvalid(fn: () => unknown, pattern: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof MeshOsSdkError, `expected MeshOsSdkError, got ${err}`);
+    assert.equal(err.kind, "invalid_argument");
+    assert.match(err.detail, pattern);
+    return true;
+  });
+}
+
+test("ring backends: every built artifact loads", () => {
+  assert.deepEqual(expectedFailures.map(([choice, err]) => `${choice}: ${err.message}`), []);
+  assert.ok(backends.some((b) => b.name === "js"));
+});
+
+function ringTest(name: string, body: (backend: RingBackend, producers: "single" | "multi") => void): void {
+  for (const backend of backends) {
+    for (const producers of PRODUCERS) {
+      test(`ring conformance [${backend.name} ${producers}]: ${name}`, () => body(backend, producers));
+    }
+  }
+}
+
+function backendTest(name: string, body: (backend: RingBackend) => void): void {
+  for (const backend of backends) test(`ring conformance [${backend.name}]: ${name}`, () => body(backend));
+}
+
+ringTest("records come out in order with payload and type intact", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 4096, producers });
+  assert.equal(ring.capacityBytes, 4096);
+  assert.equal(ring.maxPayloadBytes, 2040);
+  for (let i = 0; i < 20; i++) assert.equal(ring.tryPush(bytes(i * 3, i), i), true);
+  assert.equal(ring.depth(), 20);
+  const out = popAll(ring);
+  assert.equal(out.length, 20);
+  out.forEach((rec, i) => assert.deepEqual(rec, { payload: [...bytes(i * 3, i)], type: i }));
+  assert.equal(ring.depth(), 0);
+  assert.equal(ring.popBatch(10, () => assert.fail("empty ring visited")), 0);
+  ring.close();
+});
+
+ringTest("type defaults to 0 and the largest type survives", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 256, producers });
+  ring.tryPush(new Uint8Array([9]));
+  ring.tryPush(new Uint8Array([8]), 0x7fff_ffff);
+  assert.deepEqual(popAll(ring), [{ payload: [9], type: 0 }, { payload: [8], type: 0x7fff_ffff }]);
+  ring.close();
+});
+
+ringTest("a full ring refuses without writing, then accepts after a pop", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 64, producers });
+  // 24-byte payload → 32-byte record: two fill the 64-byte ring exactly.
+  assert.equal(ring.tryPush(bytes(24, 1), 1), true);
+  assert.equal(ring.tryPush(bytes(24, 2), 2), true);
+  assert.equal(ring.tryPush(new Uint8Array(0), 3), false);
+  assert.equal(ring.depth(), 2);
+  assert.equal(ring.popBatch(1, (p, t) => assert.deepEqual([[...p], t], [[...bytes(24, 1)], 1])), 1);
+  assert.equal(ring.tryPush(bytes(24, 3), 3), true);
+  assert.deepEqual(popAll(ring).map((r) => r.type), [2, 3]);
+  ring.close();
+});
+
+ringTest("records that straddle the end wrap behind a padding record", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 64, producers });
+  const seen: number[] = [];
+  for (let round = 0; round < 200; round++) {
+    const length = (round * 7) % (ring.maxPayloadBytes + 1);
+    assert.equal(ring.tryPush(bytes(length, round), round), true, `round ${round}`);
+    assert.equal(ring.popBatch(1, (payload, type) => {
+      assert.deepEqual([...payload], [...bytes(length, round)]);
+      seen.push(type);
+    }), 1);
+  }
+  assert.equal(seen.length, 200);
+  assert.equal(ring.depth(), 0);
+  ring.close();
+});
+
+ringTest("an empty ring accepts a maximal payload at every offset", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 128, producers });
+  for (let offset = 0; offset < 16; offset++) {
+    assert.equal(ring.tryPush(bytes(ring.maxPayloadBytes, offset), offset), true, `offset ${offset}`);
+    assert.deepEqual(popAll(ring), [{ payload: [...bytes(ring.maxPayloadBytes, offset)], type: offset }]);
+    assert.equal(ring.tryPush(new Uint8Array(offset % 3), 0), true); // shift the next start by 8 or 16
+    popAll(ring);
+  }
+  ring.close();
+});
+
+ringTest("pushBatch accepts the prefix that fits and keeps order", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 256, producers });
+  const payloads = Array.from({ length: 20 }, (_, i) => bytes(8, i)); // 16-byte records
+  assert.equal(ring.pushBatch(payloads, 5), 16);
+  assert.equal(ring.depth(), 16);
+  assert.equal(ring.pushBatch(payloads, 5), 0);
+  const out = popAll(ring);
+  assert.deepEqual(out.map((r) => r.payload), payloads.slice(0, 16).map((p) => [...p]));
+  assert.ok(out.every((r) => r.type === 5));
+  assert.equal(ring.pushBatch([]), 0);
+  ring.close();
+});
+
+ringTest("pushBatch across the wrap, then popBatch in slices", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 256, producers });
+  ring.tryPush(bytes(100, 0));
+  popAll(ring); // start near the middle so the batch wraps
+  const payloads = Array.from({ length: 9 }, (_, i) => bytes(3 + i * 2, i + 1));
+  assert.equal(ring.pushBatch(payloads, 2), 9);
+  const got: number[][] = [];
+  while (ring.depth() > 0) assert.ok(ring.popBatch(4, (p) => got.push([...p])) <= 4);
+  assert.deepEqual(got, payloads.map((p) => [...p]));
+  ring.close();
+});
+
+ringTest("a visitor that throws has consumed its record; the rest stay queued", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 256, producers });
+  for (let i = 0; i < 4; i++) ring.tryPush(new Uint8Array([i]), i);
+  let calls = 0;
+  assert.throws(() =>
+    ring.popBatch(10, (_p, type) => {
+      calls++;
+      if (type === 1) throw new Error("visitor failed");
+    }), /visitor failed/);
+  assert.equal(calls, 2);
+  assert.equal(ring.depth(), 2);
+  assert.deepEqual(popAll(ring).map((r) => r.type), [2, 3]);
+  ring.close();
+});
+
+ringTest("bad arguments throw invalid_argument naming the value", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 64, producers });
+  assertInvalid(() => ring.tryPush(new Uint8Array(25)), /at most 24 bytes.*received 25/);
+  assertInvalid(() => ring.tryPush("x" as never), /expected a Uint8Array, received "x"/);
+  assertInvalid(() => ring.tryPush(new Uint8Array(1), -1), /type: expected an integer.*received -1/);
+  assertInvalid(() => ring.tryPush(new Uint8Array(1), 2 ** 31), /received 2147483648/);
+  assertInvalid(() => ring.tryPush(new Uint8Array(1), 1.5), /received 1.5/);
+  assertInvalid(() => ring.pushBatch([new Uint8Array(1), new Uint8Array(99)]), /payloads\[1\].*received 99/);
+  assert.equal(ring.depth(), 0, "a rejected batch writes nothing");
+  assertInvalid(() => ring.popBatch(-1, () => {}), /maxRecords.*received -1/);
+  assertInvalid(() => ring.popBatch(1, null as never), /visit: expected a function/);
+  ring.close();
+});
+
+backendTest("bad ring options throw invalid_argument", (backend) => {
+  for (const capacityBytes of [0, 32, 100, 2 ** 31, 1.5, NaN]) {
+    assertInvalid(() => backend.createRing({ capacityBytes, producers: "single" }), /capacityBytes: expected a power of two/);
+  }
+  assertInvalid(() => backend.createRing({ capacityBytes: 64, producers: "many" as never }), /producers.*received "many"/);
+  assertInvalid(() => backend.createLogRing({ capacityRecords: 0, maxMessageBytes: 8 }), /capacityRecords.*received 0/);
+  assertInvalid(() => backend.createLogRing({ capacityRecords: 8, maxMessageBytes: 0 }), /maxMessageBytes.*received 0/);
+  assertInvalid(
+    () => backend.createLogRing({ capacityRecords: 1 << 20, maxMessageBytes: 1 << 16 }),
+    /log ring size/,
+  );
+});
+
+ringTest("close is idempotent and later calls throw", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 64, producers });
+  ring.close();
+  ring.close();
+  assert.throws(() => ring.tryPush(new Uint8Array(1)), /closed/);
+  assert.throws(() => ring.pushBatch([new Uint8Array(1)]), /closed/);
+  assert.throws(() => ring.popBatch(1, () => {}), /closed/);
+  assert.throws(() => ring.depth(), /closed/);
+});
+
+ringTest("the payload view is the record's bytes only during the visit", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 64, producers });
+  ring.tryPush(new Uint8Array([1, 2, 3]));
+  let copy: Uint8Array | undefined;
+  ring.popBatch(1, (payload) => {
+    assert.equal(payload.length, 3);
+    copy = payload.slice();
+  });
+  for (let i = 0; i < 10; i++) {
+    ring.tryPush(bytes(20, i));
+    popAll(ring);
+  }
+  assert.deepEqual([...copy!], [1, 2, 3]);
+  ring.close();
+});
+
+backendTest("many rings live side by side", (backend) => {
+  const rings = Array.from({ length: 40 }, (_, i) => backend.createRing({ capacityBytes: 64 << (i % 4), producers: i % 2 ? "multi" : "single" }));
+  rings.forEach((ring, i) => ring.tryPush(new Uint8Array([i]), i));
+  rings.forEach((ring, i) => assert.deepEqual(popAll(ring), [{ payload: [i], type: i }]));
+  for (const ring of rings) ring.close();
+});
+
+backendTest("log ring stamps seq from 1 and keeps the newest records", (backend) => {
+  const log = backend.createLogRing({ capacityRecords: 3, maxMessageBytes: 64 });
+  assert.equal(log.capacityRecords, 3);
+  assert.deepEqual(log.records(), []);
+  const seqs = ["a", "b", "c", "d", "e"].map((m, i) => log.append(i % 5, i % 2 ? BigInt(i) : null, 1000 + i, m));
+  assert.deepEqual(seqs, [1n, 2n, 3n, 4n, 5n]);
+  assert.deepEqual(log.records(), [
+    { seq: 3n, tsMs: 1002, level: 2, daemonId: null, message: "c" },
+    { seq: 4n, tsMs: 1003, level: 3, daemonId: 3n, message: "d" },
+    { seq: 5n, tsMs: 1004, level: 4, daemonId: null, message: "e" },
+  ]);
+  assert.equal(log.dropped(), 2n);
+  assert.equal(log.truncated(), 0n);
+  log.close();
+  log.close();
+  assert.throws(() => log.append(0, null, 0, "x"), /closed/);
+  assert.throws(() => log.records(), /closed/);
+});
+
+backendTest("log ring keeps full 64-bit daemon ids and large timestamps", (backend) => {
+  const log = backend.createLogRing({ capacityRecords: 4, maxMessageBytes: 16 });
+  log.append(1, 0xffff_ffff_ffff_ffffn, Number.MAX_SAFE_INTEGER, "");
+  log.append(0, 0n, 0, "zero");
+  assert.deepEqual(log.records(), [
+    { seq: 1n, tsMs: Number.MAX_SAFE_INTEGER, level: 1, daemonId: 0xffff_ffff_ffff_ffffn, message: "" },
+    { seq: 2n, tsMs: 0, level: 0, daemonId: 0n, message: "zero" },
+  ]);
+  log.close();
+});
+
+backendTest("log ring cuts long messages at a UTF-8 boundary and counts the cuts", (backend) => {
+  const log = backend.createLogRing({ capacityRecords: 8, maxMessageBytes: 8 });
+  log.append(2, null, 1, "12345678"); // fits exactly
+  log.append(2, null, 1, "123456789"); // cut to 8 bytes
+  log.append(2, null, 1, "1234567é"); // é is 2 bytes: 9 bytes, cut before it
+  log.append(2, null, 1, "€€€"); // 9 bytes: cut to two euros
+  log.append(2, null, 1, "a😀😀"); // 9 bytes: a + one emoji
+  log.append(2, null, 1, "\ud800x"); // lone surrogate becomes U+FFFD
+  assert.deepEqual(log.records().map((r) => r.message), ["12345678", "12345678", "1234567", "€€", "a😀", "\ufffdx"]);
+  assert.equal(log.truncated(), 4n);
+  assert.equal(log.dropped(), 0n);
+  log.close();
+});
+
+backendTest("log ring rejects bad appends without stamping", (backend) => {
+  const log = backend.createLogRing({ capacityRecords: 2, maxMessageBytes: 8 });
+  assertInvalid(() => log.append(5, null, 0, "x"), /level.*received 5/);
+  assertInvalid(() => log.append(0, -1n, 0, "x"), /daemonId.*received -1n/);
+  assertInvalid(() => log.append(0, 2n ** 64n, 0, "x"), /daemonId/);
+  assertInvalid(() => log.append(0, 1 as never, 0, "x"), /daemonId/);
+  assertInvalid(() => log.append(0, null, -1, "x"), /tsMs.*received -1/);
+  assertInvalid(() => log.append(0, null, 1.5, "x"), /tsMs/);
+  assertInvalid(() => log.append(0, null, 0, 7 as never), /message: expected a string/);
+  assert.equal(log.append(0, null, 0, "ok"), 1n);
+  log.close();
+});
+
+backendTest("log ring with the default capacity drops exactly the overflow", (backend) => {
+  const log = backend.createLogRing({ capacityRecords: 2048, maxMessageBytes: 32 });
+  for (let i = 0; i < 5000; i++) log.append(i % 5, BigInt(i), i, `line ${i}`);
+  const records = log.records();
+  assert.equal(records.length, 2048);
+  assert.equal(records[0].seq, 5000n - 2047n);
+  assert.equal(records[2047].message, "line 4999");
+  assert.equal(log.dropped(), 5000n - 2048n);
+  log.close();
+});

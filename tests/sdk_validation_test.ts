@@ -1,0 +1,115 @@
+// Bad input: every rejection is a MeshOsSdkError of the right kind whose message names the field,
+// the value received and what was expected (product decision 6, spec §5).
+import assert from "node:assert/strict";
+import { Identity, MeshOsDaemonSdk, MeshOsSdkError } from "../mod.ts";
+import type { MeshOsConfig, MeshOsDaemon } from "../mod.ts";
+import { test } from "./_harness.ts";
+import { echoDaemon, rejectsWithKind, startManual } from "./_sdk_fixtures.ts";
+
+const badConfigs: [MeshOsConfig, RegExp][] = [
+  [{ thisNode: -1n }, /^thisNode: expected a bigint in 0\.\.2\^64-1; got -1n$/],
+  [{ thisNode: 1n << 64n }, /^thisNode: expected a bigint in 0\.\.2\^64-1; got 18446744073709551616n$/],
+  [{ thisNode: 5 as unknown as bigint }, /^thisNode: .*got 5$/],
+  [{ tickIntervalMs: 0n }, /^tickIntervalMs: expected a bigint in 1\.\.2\^64-1; got 0n$/],
+  [{ tickIntervalMs: -5n }, /^tickIntervalMs: .*got -5n$/],
+  [{ eventQueueCapacity: 0 }, /^eventQueueCapacity: expected an integer in 1\.\.\d+; got 0$/],
+  [{ actionQueueCapacity: -1 }, /^actionQueueCapacity: .*got -1$/],
+  [{ eventQueueCapacity: 1.5 }, /^eventQueueCapacity: .*got 1\.5$/],
+  [{ backpressureThreshold: 100, backpressureRelease: 100 }, /^backpressureRelease: expected less than backpressureThreshold \(100\); got 100$/],
+  [{ logRingCapacity: 0 }, /^logRingCapacity: .*got 0$/],
+];
+
+for (const [config, message] of badConfigs) {
+  test(`invalid_config: ${message.source.split(":")[0].replace("^", "")} = ${JSON.stringify(config, (_k, v) => typeof v === "bigint" ? `${v}n` : v)}`, async () => {
+    await rejectsWithKind(MeshOsDaemonSdk.start(config), "invalid_config", message);
+  });
+}
+
+test("PY-4 a non-object config is invalid_config", async () => {
+  await rejectsWithKind(MeshOsDaemonSdk.start("fast" as unknown as MeshOsConfig), "invalid_config", /^config: expected an object; got "fast"$/);
+});
+
+test("controlCapacity 0 is invalid_config", async () => {
+  await rejectsWithKind(MeshOsDaemonSdk.start({}, { controlCapacity: 0 }), "invalid_config", /^controlCapacity: .*got 0$/);
+});
+
+test("timeoutMs and graceMs outside u64 (or a zero grace) are invalid_argument", async () => {
+  const { sdk } = await startManual();
+  const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());
+  await rejectsWithKind(handle.nextControl(-1n), "invalid_argument", /^timeoutMs: expected a bigint in 0\.\.2\^64-1; got -1n$/);
+  await rejectsWithKind(handle.nextControl(100 as unknown as bigint), "invalid_argument", /^timeoutMs: .*got 100$/);
+  await rejectsWithKind(handle.gracefulShutdown(0n), "invalid_argument", /^graceMs: expected a bigint in 1\.\.2\^64-1; got 0n$/);
+  await rejectsWithKind(handle.gracefulShutdown(1n << 64n), "invalid_argument", /^graceMs: .*got 18446744073709551616n$/);
+  await rejectsWithKind(sdk.admin.stopDaemon(handle.daemonId, { graceMs: -3n }), "invalid_argument", /^graceMs: .*got -3n$/);
+  await sdk.shutdown();
+});
+
+test("PY-14 / PY-25 unknown log levels and non-string messages are rejected", async () => {
+  const { sdk } = await startManual();
+  const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());
+  const err = await rejectsWithKind(handle.publishLog("verbose" as never, "x"), "invalid_log_level");
+  assert.ok(String(err).includes("<<meshos-sdk-kind:invalid_log_level>>"));
+  await rejectsWithKind(handle.publishLog("info", 42 as unknown as string), "invalid_argument", /^message: expected a string; got 42$/);
+  await handle.publishLog("WARNING" as never, "upstream spelling still accepted");
+  await sdk.shutdown();
+});
+
+const badDaemons: [string, unknown, RegExp][] = [
+  ["not an object", 42, /^daemon: expected an object; got 42$/],
+  ["name is a function", { name: () => "x", process: () => [] }, /^daemon `name` must be a string property; got a function$/],
+  ["empty name", { name: "", process: () => [] }, /^daemon `name` must not be empty/],
+  ["process not a function", { name: "x", process: "yes" }, /^daemon has no `process` method: expected a function; got "yes"$/],
+  ["health not a function", { name: "x", process: () => [], health: "ok" }, /^daemon `health` must be a function when present; got "ok"$/],
+  ["PY-27 advert returns 42", { name: "x", process: () => [], requiredCapabilities: () => 42 }, /^`requiredCapabilities\(\)` returned 42; expected an array of tag strings$/],
+  ["advert with a number", { name: "x", process: () => [], optionalCapabilities: ["a", 1] }, /^`optionalCapabilities` is \["a",1\]; expected an array of tag strings$/],
+  ["advert that throws", { name: "x", process: () => [], requiredCapabilities: () => { throw new Error("no gpu"); } }, /^`requiredCapabilities\(\)` threw: no gpu$/],
+];
+
+for (const [label, daemon, message] of badDaemons) {
+  test(`invalid_daemon: ${label}`, async () => {
+    const { sdk } = await startManual();
+    await rejectsWithKind(sdk.registerDaemon(daemon as MeshOsDaemon, Identity.generate()), "invalid_daemon", message);
+    await sdk.shutdown();
+  });
+}
+
+test("registerDaemon with something that is not an Identity is invalid_argument", async () => {
+  const { sdk } = await startManual();
+  await rejectsWithKind(sdk.registerDaemon(echoDaemon(), { originHash: 1n } as unknown as Identity), "invalid_argument", /^identity: expected an Identity; got \{"originHash":"1n"\}$/);
+  await sdk.shutdown();
+});
+
+test("Identity.fromSeed rejects a seed that is not 32 bytes", () => {
+  assert.throws(() => Identity.fromSeed(new Uint8Array(31)), (err: unknown) =>
+    err instanceof MeshOsSdkError && err.kind === "invalid_argument" &&
+    err.detail === "seed: expected a Uint8Array of 32 bytes; got a Uint8Array of 31 bytes");
+});
+
+test("PY-18 bad capability sets are invalid_capabilities naming the field", async () => {
+  const { sdk } = await startManual();
+  const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());
+  await rejectsWithKind(handle.publishCapabilities({ models: "not a list" as unknown as unknown[] }), "invalid_capabilities", /^caps\.models: expected an array; got "not a list"$/);
+  await rejectsWithKind(handle.publishCapabilities({ tags: ["ok", 3] as unknown as string[] }), "invalid_capabilities", /^caps\.tags: expected an array of strings; got \["ok",3\]$/);
+  await rejectsWithKind(handle.publishCapabilities({ gpus: 2 } as never), "invalid_capabilities", /^caps\.gpus: unknown field/);
+  await rejectsWithKind(handle.publishCapabilities("gpu" as never), "invalid_capabilities", /^caps: expected an object or null; got "gpu"$/);
+  await sdk.shutdown();
+});
+
+test("ingest rejects unknown daemons and non-bytes payloads", async () => {
+  const { sdk } = await startManual();
+  const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());
+  await rejectsWithKind(() => sdk.ingest(123n, new Uint8Array(1)), "unknown_daemon", /^daemonId: no registered daemon has id 0x000000000000007b/);
+  await rejectsWithKind(() => sdk.ingest(handle.daemonId, "text" as unknown as Uint8Array), "invalid_argument", /^payload: expected a Uint8Array; got "text"$/);
+  await rejectsWithKind(() => sdk.ingestBatch(handle.daemonId, [new Uint8Array(1), 7 as unknown as Uint8Array]), "invalid_argument", /^payloads\[1\]: expected a Uint8Array; got 7$/);
+  await sdk.shutdown();
+});
+
+test("admin commands outside their states are invalid_transition", async () => {
+  const { sdk, clock } = await startManual();
+  await rejectsWithKind(() => sdk.admin.exitMaintenance(), "invalid_transition", /^exitMaintenance: expected the node in Maintenance or DrainFailed, received Active$/);
+  sdk.admin.enterMaintenance({});
+  await clock.advance(100);
+  await rejectsWithKind(() => sdk.admin.enterMaintenance({}), "invalid_transition", /^enterMaintenance: expected the node in Active or EnteringMaintenance, received Maintenance$/);
+  await rejectsWithKind(() => sdk.admin.enterMaintenance({ drainForMs: 0 }), "invalid_argument", /^drainForMs: expected a positive integer number of ms; got 0$/);
+  await sdk.shutdown();
+});
