@@ -17,7 +17,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 /** Checks upstream §3.14: sequence +1 and parent = xxh3(prev link bytes ‖ prev payload). */
 function assertChain(events: CausalEvent[], origin: bigint): void {
   let prevBytes = encodeCausalLink(genesisLink(origin));
-  let prevPayload = new Uint8Array(0);
+  let prevPayload: Uint8Array = new Uint8Array(0);
   events.forEach((event, i) => {
     assert.equal(event.originHash, origin);
     assert.equal(event.sequence, BigInt(i + 1));

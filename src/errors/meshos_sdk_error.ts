@@ -76,18 +76,23 @@ export function parseEnvelope(text: string): { kind: string; detail: string } | 
 
 /** Renders a received value for an error message: strings quoted, bigints with `n`, objects as JSON. */
 export function describeValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") return clip(JSON.stringify(value));
   if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "function") return `a function`;
+  if (typeof value === "function") return "a function";
   if (value === undefined) return "undefined";
   if (value instanceof Uint8Array) return `a Uint8Array of ${value.length} bytes`;
-  if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === "object" && value !== null) {
     try {
-      return JSON.stringify(value, (_k, v) => typeof v === "bigint" ? `${v}n` : v) ?? String(value);
+      return clip(JSON.stringify(value, (_k, v) => typeof v === "bigint" ? `${v}n` : v) ?? String(value));
     } catch {
       return Object.prototype.toString.call(value);
     }
   }
   return String(value);
+}
+
+const MAX_SHOWN_CHARS = 120;
+
+function clip(text: string): string {
+  return text.length <= MAX_SHOWN_CHARS ? text : `${text.slice(0, MAX_SHOWN_CHARS)}…`;
 }

@@ -64,7 +64,7 @@ export class JsRecordRing implements RecordRing {
   #bytes: Uint8Array;
   #words: Int32Array;
   #cachedHead = 0; // Producer's last view of HEAD.
-  #cachedTail = 0; // Consumer's last view of TAIL (single-producer mode).
+  #cachedTail = 0; // Consumer's last view of TAIL.
   #closed = false;
 
   private constructor(buffer: SharedArrayBuffer | ArrayBuffer, multi: boolean) {
@@ -162,16 +162,16 @@ export class JsRecordRing implements RecordRing {
 
   /** Length of the committed record at `head`, or 0 when there is none (yet). */
   #committedLength(head: number): number {
-    const word = (head & this.#mask) >> 2;
-    if (this.#multi) {
-      const length = Atomics.load(this.#words, word);
-      return length > 0 ? length : 0;
-    }
+    // Never read past the claimed tail: within one batch, bytes already consumed are zeroed only
+    // at release, so the header there still holds the old record.
     if (head === this.#cachedTail) {
       this.#cachedTail = Atomics.load(this.#control, TAIL);
       if (head === this.#cachedTail) return 0;
     }
-    return this.#words[word];
+    const word = (head & this.#mask) >> 2;
+    if (!this.#multi) return this.#words[word];
+    const length = Atomics.load(this.#words, word);
+    return length > 0 ? length : 0;
   }
 
   /** Hands `[start, head)` back to producers (zeroed first in multi-producer mode). */

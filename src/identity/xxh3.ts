@@ -4,7 +4,7 @@
  *
  * Every 64-bit quantity lives in two uint32 numbers (`hi`, `lo`) so no BigInt is touched until the
  * final result; products use `Math.imul` for the low word and a rounded double product for the
- * high word (exact: the double's error, under 2^11, is far below one unit of 2^32).
+ * high word (exact: the double arithmetic is off by at most 2^12, far below one unit of 2^32).
  *
  * @module
  */
@@ -34,6 +34,8 @@ const SCRAMBLE_SECRET_OFFSET = SECRET_BYTES - STRIPE_BYTES; // 128
 const LAST_STRIPE_SECRET_OFFSET = SECRET_BYTES - STRIPE_BYTES - 7; // 121
 const MERGE_SECRET_OFFSET = 11;
 const MIDSIZE_MAX_BYTES = 240;
+const MIDSIZE_SECRET_START = 3; // rounds 8.. of 129–240 byte inputs read the secret from byte 3
+const MIDSIZE_LAST_SECRET_OFFSET = 136 - 17; // upstream SECRET_SIZE_MIN - MIDSIZE_LASTOFFSET
 const STREAM_BUFFER_BYTES = 256;
 const STREAM_BUFFER_STRIPES = STREAM_BUFFER_BYTES / STRIPE_BYTES; // 4
 
@@ -106,7 +108,7 @@ function bswap32(x: number): number {
 
 /**
  * High word of the 32×32 product of uint32 `a`, `b` whose low word (unsigned) is `lo`. The double
- * product is off by under 2^11; the +0.5 and truncation round that away.
+ * arithmetic is off by at most 2^12 (two roundings near 2^64); +0.5 and truncation round that away.
  */
 function productHigh(a: number, b: number, lo: number): number {
   return ((a * b - lo) * INV_TWO_32 + 0.5) >>> 0;
@@ -198,7 +200,10 @@ function hash0To16(b: Uint8Array, p: number, len: number, seedHi: number, seedLo
   }
 }
 
-/** R = acc + mix16B(16 input bytes at p, secret at k, seed). */
+/**
+ * R = acc + mix16B(16 input bytes at p, secret at k, seed): the 128-bit fold of mul128Fold64,
+ * written out in place because this is the hot loop of every input of 17–240 bytes.
+ */
 function addMix16(
   accHi: number,
   accLo: number,
@@ -216,8 +221,20 @@ function addMix16(
     sub64(k3, k2, seedHi, seedLo);
     k2 = R[0], k3 = R[1];
   }
-  mul128Fold64(read32(b, p + 4) ^ k1, read32(b, p) ^ k0, read32(b, p + 12) ^ k3, read32(b, p + 8) ^ k2);
-  add64(accHi, accLo, R[1], R[0]);
+  const al = ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) ^ k0) >>> 0;
+  const ah = ((b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) ^ k1) >>> 0;
+  const bl = ((b[p + 8] | (b[p + 9] << 8) | (b[p + 10] << 16) | (b[p + 11] << 24)) ^ k2) >>> 0;
+  const bh = ((b[p + 12] | (b[p + 13] << 8) | (b[p + 14] << 16) | (b[p + 15] << 24)) ^ k3) >>> 0;
+  const ll0 = Math.imul(al, bl) >>> 0, ll1 = ((al * bl - ll0) * INV_TWO_32 + 0.5) >>> 0;
+  const lh0 = Math.imul(al, bh) >>> 0, lh1 = ((al * bh - lh0) * INV_TWO_32 + 0.5) >>> 0;
+  const hl0 = Math.imul(ah, bl) >>> 0, hl1 = ((ah * bl - hl0) * INV_TWO_32 + 0.5) >>> 0;
+  const hh0 = Math.imul(ah, bh) >>> 0, hh1 = ((ah * bh - hh0) * INV_TWO_32 + 0.5) >>> 0;
+  const w1 = ll1 + lh0 + hl0;
+  const w2 = lh1 + hl1 + hh0 + ((w1 * INV_TWO_32) | 0);
+  const foldLo = (w2 ^ ll0) >>> 0, foldHi = ((hh1 + ((w2 * INV_TWO_32) | 0)) ^ w1) >>> 0;
+  const t = (accLo >>> 0) + foldLo;
+  R[0] = t;
+  R[1] = accHi + foldHi + (t > MAX_U32 ? 1 : 0);
 }
 
 function hash17To128(b: Uint8Array, p: number, len: number, seedHi: number, seedLo: number): void {
@@ -245,9 +262,9 @@ function hash129To240(b: Uint8Array, p: number, len: number, seedHi: number, see
   avalanche(R[1], R[0]);
   const rounds = len >>> 4;
   for (let i = 8; i < rounds; i++) {
-    addMix16(R[1], R[0], b, p + 16 * i, 16 * (i - 8) + 3, seedHi, seedLo);
+    addMix16(R[1], R[0], b, p + 16 * i, 16 * (i - 8) + MIDSIZE_SECRET_START, seedHi, seedLo);
   }
-  addMix16(R[1], R[0], b, p + len - 16, 136 - 17, seedHi, seedLo);
+  addMix16(R[1], R[0], b, p + len - 16, MIDSIZE_LAST_SECRET_OFFSET, seedHi, seedLo);
   avalanche(R[1], R[0]);
 }
 
@@ -271,9 +288,13 @@ function initAccumulators(acc: Float64Array): void {
   }
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+const alignedWords = new Int32Array(STRIPES_PER_BLOCK * 16);
+
 /**
  * `stripes` (≤ 16) consecutive 64-byte stripes from p, secret from byte k advancing 8 per stripe:
- * per lane, acc[L ^ 1] += data and acc[L] += lo32(data ^ key) * hi32(data ^ key).
+ * per lane L, acc[L ^ 1] += data and acc[L] += lo32(data ^ key) * hi32(data ^ key). Aligned input
+ * is read in place as 32-bit words; other input is first copied into an aligned scratch.
  */
 function accumulate(
   acc: Float64Array,
@@ -283,19 +304,56 @@ function accumulate(
   k: number,
   stripes: number,
 ): void {
-  for (let n = 0; n < stripes; n++, p += STRIPE_BYTES, k += 8) {
-    for (let lane = 0; lane < 8; lane++) {
-      const q = p + 8 * lane;
-      const dLo = read32(b, q) >>> 0, dHi = read32(b, q + 4) >>> 0;
-      const kLo = (dLo ^ s[k + 8 * lane]) >>> 0, kHi = dHi ^ s[k + 8 * lane + 4];
-      const other = LANE_STRIDE * (lane ^ 1), own = LANE_STRIDE * lane;
-      acc[other] += dLo;
-      acc[other + 2] += dHi;
-      acc[own] += kLo * (kHi & 0xffff);
-      acc[own + 1] += kLo * (kHi >>> 16);
-    }
+  if (LITTLE_ENDIAN && ((b.byteOffset + p) & 3) === 0) {
+    accumulateWords(acc, new Int32Array(b.buffer, b.byteOffset + p, stripes * 16), s, k, stripes);
+  } else {
+    for (let i = 0; i < stripes * 16; i++) alignedWords[i] = read32(b, p + 4 * i);
+    accumulateWords(acc, alignedWords, s, k, stripes);
   }
   normalize(acc);
+}
+
+/**
+ * The stripe loop over little-endian words, with the 8 lanes' 24 accumulators in locals (twice
+ * as fast as indexing `acc` in the loop). Line pairs are lanes 0–7: read, key, add data to the
+ * neighbour lane, add the key product to this lane.
+ */
+function accumulateWords(acc: Float64Array, w: Int32Array, s: Int32Array, k: number, stripes: number): void {
+  let lo0 = acc[0], mid0 = acc[1], hi0 = acc[2];
+  let lo1 = acc[3], mid1 = acc[4], hi1 = acc[5];
+  let lo2 = acc[6], mid2 = acc[7], hi2 = acc[8];
+  let lo3 = acc[9], mid3 = acc[10], hi3 = acc[11];
+  let lo4 = acc[12], mid4 = acc[13], hi4 = acc[14];
+  let lo5 = acc[15], mid5 = acc[16], hi5 = acc[17];
+  let lo6 = acc[18], mid6 = acc[19], hi6 = acc[20];
+  let lo7 = acc[21], mid7 = acc[22], hi7 = acc[23];
+  let d0 = 0, d1 = 0, k0 = 0, k1 = 0;
+  for (let q = 0; q < stripes * 16; q += 16, k += 8) {
+    d0 = w[q] >>> 0, d1 = w[q + 1] >>> 0, k0 = (d0 ^ s[k]) >>> 0, k1 = d1 ^ s[k + 4];
+    lo1 += d0, hi1 += d1, lo0 += k0 * (k1 & 0xffff), mid0 += k0 * (k1 >>> 16);
+    d0 = w[q + 2] >>> 0, d1 = w[q + 3] >>> 0, k0 = (d0 ^ s[k + 8]) >>> 0, k1 = d1 ^ s[k + 12];
+    lo0 += d0, hi0 += d1, lo1 += k0 * (k1 & 0xffff), mid1 += k0 * (k1 >>> 16);
+    d0 = w[q + 4] >>> 0, d1 = w[q + 5] >>> 0, k0 = (d0 ^ s[k + 16]) >>> 0, k1 = d1 ^ s[k + 20];
+    lo3 += d0, hi3 += d1, lo2 += k0 * (k1 & 0xffff), mid2 += k0 * (k1 >>> 16);
+    d0 = w[q + 6] >>> 0, d1 = w[q + 7] >>> 0, k0 = (d0 ^ s[k + 24]) >>> 0, k1 = d1 ^ s[k + 28];
+    lo2 += d0, hi2 += d1, lo3 += k0 * (k1 & 0xffff), mid3 += k0 * (k1 >>> 16);
+    d0 = w[q + 8] >>> 0, d1 = w[q + 9] >>> 0, k0 = (d0 ^ s[k + 32]) >>> 0, k1 = d1 ^ s[k + 36];
+    lo5 += d0, hi5 += d1, lo4 += k0 * (k1 & 0xffff), mid4 += k0 * (k1 >>> 16);
+    d0 = w[q + 10] >>> 0, d1 = w[q + 11] >>> 0, k0 = (d0 ^ s[k + 40]) >>> 0, k1 = d1 ^ s[k + 44];
+    lo4 += d0, hi4 += d1, lo5 += k0 * (k1 & 0xffff), mid5 += k0 * (k1 >>> 16);
+    d0 = w[q + 12] >>> 0, d1 = w[q + 13] >>> 0, k0 = (d0 ^ s[k + 48]) >>> 0, k1 = d1 ^ s[k + 52];
+    lo7 += d0, hi7 += d1, lo6 += k0 * (k1 & 0xffff), mid6 += k0 * (k1 >>> 16);
+    d0 = w[q + 14] >>> 0, d1 = w[q + 15] >>> 0, k0 = (d0 ^ s[k + 56]) >>> 0, k1 = d1 ^ s[k + 60];
+    lo6 += d0, hi6 += d1, lo7 += k0 * (k1 & 0xffff), mid7 += k0 * (k1 >>> 16);
+  }
+  acc[0] = lo0, acc[1] = mid0, acc[2] = hi0;
+  acc[3] = lo1, acc[4] = mid1, acc[5] = hi1;
+  acc[6] = lo2, acc[7] = mid2, acc[8] = hi2;
+  acc[9] = lo3, acc[10] = mid3, acc[11] = hi3;
+  acc[12] = lo4, acc[13] = mid4, acc[14] = hi4;
+  acc[15] = lo5, acc[16] = mid5, acc[17] = hi5;
+  acc[18] = lo6, acc[19] = mid6, acc[20] = hi6;
+  acc[21] = lo7, acc[22] = mid7, acc[23] = hi7;
 }
 
 function normalize(acc: Float64Array): void {
@@ -419,9 +477,11 @@ export function xxh3_64_into(
   out: Uint32Array,
   range: { offset?: number; length?: number } = {},
 ): void {
+  checkData(data);
   const offset = range.offset ?? 0;
   const length = range.length ?? data.length - offset;
-  if (offset < 0 || length < 0 || offset + length > data.length || !Number.isInteger(offset + length)) {
+  const valid = Number.isInteger(offset) && Number.isInteger(length) && offset >= 0 && length >= 0;
+  if (!valid || offset + length > data.length) {
     throw new MeshOsSdkError(
       "invalid_argument",
       `range: expected offset/length within ${data.length} bytes; got offset ${offset}, length ${length}`,

@@ -260,9 +260,8 @@ export class DaemonSlot {
     this.#pumpQueued = false;
     if (!this.#canProcess()) return;
     while (this.#kept.length > 0) {
-      const next = this.#kept[0];
-      if (!this.#runOne(next.event, next.attempts)) return;
-      this.#kept.shift();
+      const next = this.#kept.shift()!;
+      if (!this.#runOne(next.event, next.attempts)) return; // #crash put it back at the front
     }
     let crashed = false;
     const popped = this.inbox.popBatch(PUMP_BATCH, (payload) => {

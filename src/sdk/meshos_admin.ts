@@ -53,11 +53,11 @@ export class MeshOsAdmin {
    * Sends one `Shutdown{graceMs}` to a daemon and resolves once it acknowledged or the grace ran out;
    * it is then unregistered.
    */
-  stopDaemon(daemonId: bigint, options: { graceMs?: bigint } = {}): Promise<void> {
+  async stopDaemon(daemonId: bigint, options: { graceMs?: bigint } = {}): Promise<void> {
     const runtime = this.#runtime();
     const grace = resolveMsArgument("graceMs", options.graceMs, 1n) ?? Number(DEFAULT_GRACE_MS);
     const slot = runtime.requireSlot(daemonId);
-    return runtime.stop(slot.daemonId, grace);
+    await runtime.stop(slot.daemonId, grace);
   }
 
   /** Restarts a daemon now (restore from its last snapshot), clearing its backoff / crash-loop gate. */

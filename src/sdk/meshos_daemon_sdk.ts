@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { RestartBackoffConfig } from "../actors/restart_backoff.ts";
+import { type RestartBackoffConfig, resolveBackoffConfig } from "../actors/restart_backoff.ts";
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import { loadRingBackend } from "../ffi/load.ts";
 import type { BackendName } from "../ffi/ring_backend.ts";
@@ -79,6 +79,7 @@ export class MeshOsDaemonSdk {
         `ingressIdentity: expected an Identity; got ${describeValue(options.ingressIdentity)}`,
       );
     }
+    const backoff = resolveBackoffConfig(options.backoff ?? {});
     const backend = await loadRingBackend({ prefer: options.backend });
     const dispatcher = options.dispatcher ?? new LoggingDispatcher(resolved.actionQueueCapacity);
     const runtime = new MeshRuntime({
@@ -89,7 +90,7 @@ export class MeshOsDaemonSdk {
       controlCapacity,
       outputCapacity,
       ingressOrigin: (options.ingressIdentity ?? Identity.generate()).originHash,
-      backoff: options.backoff,
+      backoff,
     });
     return new MeshOsDaemonSdk(runtime, dispatcher);
   }

@@ -8,10 +8,8 @@
 import type { AnyStateMachine } from "xstate";
 import { daemonMachine } from "../actors/daemon_machine.ts";
 import { maintenanceMachine } from "../actors/maintenance_machine.ts";
+import { BUILTIN_CHART_OPTIONS, type BuiltinChartName } from "./builtin_chart_options.ts";
 import type { ChartOptions } from "./chart_options.ts";
-
-/** Name of a built-in statechart. */
-export type BuiltinChartName = "daemon" | "maintenance";
 
 /** A built-in statechart and its default drawing options. */
 export interface BuiltinChart {
@@ -20,18 +18,6 @@ export interface BuiltinChart {
   /** Defaults for `toMermaid`/`toDot`/`toSvg`; callers' options override them. */
   options: ChartOptions;
 }
-
-/** Names of the built-in statecharts, in the order the CLI prints them. */
-export const BUILTIN_CHART_NAMES: readonly BuiltinChartName[] = ["daemon", "maintenance"];
-
-/**
- * Layout per built-in chart: the daemon lifecycle has many cross edges and reads left-to-right;
- * the maintenance cycle reads top-to-bottom.
- */
-export const BUILTIN_CHART_OPTIONS: Readonly<Record<BuiltinChartName, ChartOptions>> = {
-  daemon: { direction: "LR" },
-  maintenance: { direction: "TB" },
-};
 
 /**
  * The built-in chart with this name.

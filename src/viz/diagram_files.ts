@@ -5,7 +5,8 @@
  * @module
  */
 
-import { BUILTIN_CHART_NAMES, builtinChart } from "./builtin_charts.ts";
+import { BUILTIN_CHART_NAMES } from "./builtin_chart_options.ts";
+import { builtinChart } from "./builtin_charts.ts";
 import { toMermaid } from "./to_mermaid.ts";
 import { toSvg } from "./to_svg.ts";
 

@@ -29,7 +29,7 @@ function graphviz(): Promise<Viz> {
  * ```
  */
 export async function toSvg(machine: AnyStateMachine, options: ChartOptions = {}): Promise<string> {
-  return renderDotToSvg(toDot(machine, options));
+  return await renderDotToSvg(toDot(machine, options));
 }
 
 /**

@@ -11,7 +11,8 @@ import process from "node:process";
 import { pathToFileURL } from "node:url";
 import type { AnyStateMachine } from "xstate";
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
-import { BUILTIN_CHART_NAMES, builtinChart, type BuiltinChartName } from "./builtin_charts.ts";
+import { BUILTIN_CHART_NAMES, type BuiltinChartName } from "./builtin_chart_options.ts";
+import { builtinChart } from "./builtin_charts.ts";
 import type { ChartOptions } from "./chart_options.ts";
 import { toDot } from "./to_dot.ts";
 import { toMermaid } from "./to_mermaid.ts";
@@ -96,7 +97,7 @@ export async function runVizCommand(args: readonly string[], io: CommandIo = pro
 
 /** The real process's working folder, stdout and stderr. */
 function processIo(): CommandIo {
-  const write = (stream: typeof process.stdout, text: string) =>
+  const write = (stream: { write(text: string, done: () => void): unknown }, text: string) =>
     new Promise<void>((done) => stream.write(text, () => done()));
   return { cwd: process.cwd(), stdout: (text) => write(process.stdout, text), stderr: (text) => write(process.stderr, text) };
 }

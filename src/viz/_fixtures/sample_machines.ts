@@ -24,7 +24,7 @@ export const pipelineMachine = setup({
     budgetLeft: () => true,
   },
   delays: { retryDelay: 1_000 },
-  actors: { loadConfig: fromPromise(async () => "config") },
+  actors: { loadConfig: fromPromise(() => Promise.resolve("config")) },
 }).createMachine({
   id: "pipeline",
   initial: "idle",

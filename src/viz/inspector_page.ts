@@ -1,0 +1,253 @@
+/**
+ * The inspector's single HTML page: inline CSS and script, no external assets. It renders the
+ * embedded first update, then follows `/events` (server-sent events) and patches the DOM in place.
+ *
+ * Hooks for tests and tools: `#node`, `#maintenance-chart`, `#daemons > .daemon[data-daemon-id]`
+ * (with `data-lifecycle`), `.chart[data-chart-key]`, `#log li`, `#status[data-state]`
+ * (`connecting` | `live` | `reconnecting`); in each chart the current state's `<g>` has class
+ * `active` and `id="state:<path>"`.
+ *
+ * @module
+ */
+
+const STYLE = `
+:root { color-scheme: light; --bg:#f1f5f9; --panel:#fff; --line:#e2e8f0; --text:#0f172a; --muted:#64748b;
+  --accent:#b45309; --accent-bg:#fef3c7; --ok:#15803d; --warn:#b45309; --bad:#b91c1c; }
+* { box-sizing: border-box; }
+body { margin:0; font:14px/1.4 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif; background:var(--bg); color:var(--text); }
+header { display:flex; gap:18px; align-items:baseline; flex-wrap:wrap; padding:12px 20px; background:#0f172a; color:#e2e8f0; }
+header h1 { font-size:16px; margin:0; color:#fff; }
+header .meta { color:#94a3b8; font-size:12px; }
+header .meta b { color:#e2e8f0; font-weight:600; }
+#status { margin-left:auto; font-size:12px; padding:2px 10px; border-radius:999px; background:#334155; }
+#status[data-state=live] { background:#166534; color:#dcfce7; }
+#status[data-state=reconnecting] { background:#92400e; color:#fef3c7; }
+#problem { display:none; margin:12px 20px 0; padding:8px 12px; border-radius:6px; background:#fee2e2; color:var(--bad); }
+#problem.shown { display:block; }
+main { padding:16px 20px 24px; display:grid; gap:16px; }
+.panel { background:var(--panel); border:1px solid var(--line); border-radius:10px; padding:14px 16px; min-width:0; }
+h2 { font-size:13px; text-transform:uppercase; letter-spacing:.06em; color:var(--muted); margin:0 0 10px; }
+.node { display:grid; grid-template-columns:minmax(260px,1fr) minmax(320px,1.3fr); gap:16px; align-items:start; }
+.stats { display:grid; grid-template-columns:repeat(auto-fill,minmax(118px,1fr)); gap:8px; }
+.stat { border:1px solid var(--line); border-radius:8px; padding:6px 9px; }
+.stat .label { font-size:11px; color:var(--muted); }
+.stat .value { font-size:18px; font-weight:600; font-variant-numeric:tabular-nums; }
+.stat.hot .value { color:var(--warn); }
+.pill { display:inline-block; text-transform:none; letter-spacing:0; padding:1px 9px; border-radius:999px; font-size:12px; font-weight:600; background:#e2e8f0; }
+.pill.state { background:var(--accent-bg); color:var(--accent); border:1px solid #f59e0b; }
+.pill.healthy { background:#dcfce7; color:var(--ok); } .pill.degraded { background:#fef3c7; color:var(--warn); }
+.pill.unhealthy { background:#fee2e2; color:var(--bad); }
+.facts { margin:10px 0 0; font-size:12px; color:var(--muted); }
+.facts span { margin-right:12px; } .facts b { color:var(--text); font-weight:600; }
+h2 .meta { text-transform:none; letter-spacing:0; font-weight:400; margin-left:8px; }
+#daemons { display:grid; gap:16px; }
+.daemon { display:grid; grid-template-columns:minmax(260px,330px) 1fr; gap:4px 20px; align-items:start; }
+.daemon .summary { min-width:0; }
+.daemon header { all:unset; display:flex; gap:8px; align-items:center; flex-wrap:wrap; margin-bottom:10px; }
+.daemon .stats { grid-template-columns:repeat(2,1fr); }
+.daemon .chart { margin-top:0; border-top:0; border-left:1px dashed var(--line); padding:0 0 0 16px; }
+.daemon .name { font-weight:700; font-size:15px; } .daemon .id { font:11px ui-monospace,monospace; color:var(--muted); }
+.chart { margin-top:12px; overflow:auto; border-top:1px dashed var(--line); padding-top:10px; }
+.chart svg { display:block; max-width:100%; max-height:600px; width:auto; height:auto; margin:0 auto; }
+#log ol { list-style:none; margin:0; padding:0; font:12px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace; max-height:260px; overflow:auto; }
+#log li { display:grid; grid-template-columns:92px 52px 150px 1fr; gap:8px; border-bottom:1px solid #f1f5f9; padding:1px 0; }
+#log .lvl-warn { color:var(--warn); } #log .lvl-error { color:var(--bad); font-weight:600; } #log .lvl-debug, #log .lvl-trace { color:var(--muted); }
+.empty { color:var(--muted); font-style:italic; }
+@media (max-width: 900px) { .node, .daemon { grid-template-columns:1fr; } }
+`;
+
+const SCRIPT = `
+"use strict";
+const charts = new Map();
+const $ = (selector, root = document) => root.querySelector(selector);
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = String(text);
+  return node;
+}
+function stat(label, value, hot) {
+  const box = el("div", "stat" + (hot ? " hot" : ""));
+  box.append(el("div", "label", label), el("div", "value", value));
+  return box;
+}
+function fact(label, value) {
+  const span = el("span");
+  span.append(label + " ", el("b", "", value));
+  return span;
+}
+function fmt(n) { return n === null || n === undefined ? "—" : typeof n === "number" && !Number.isInteger(n) ? n.toFixed(2) : String(n); }
+function ms(n) { return n === null || n === undefined ? "—" : n < 1000 ? n + " ms" : (n / 1000).toFixed(1) + " s"; }
+function setChart(box, key) {
+  if (box.dataset.chartKey === key) return;
+  const svg = charts.get(key);
+  if (svg === undefined) return;
+  box.innerHTML = svg;
+  box.dataset.chartKey = key;
+}
+function renderNode(s) {
+  $("#node-id").textContent = s.nodeId;
+  $("#backend").textContent = s.backend;
+  $("#ticks").textContent = s.ticks;
+  const m = s.maintenance, bp = s.backpressure, q = s.eventQueue;
+  const pill = $("#maintenance-state");
+  pill.textContent = m.state;
+  $("#node").dataset.maintenance = m.state;
+  $("#node-stats").replaceChildren(
+    stat("backpressure", bp.active ? "on " + fmt(bp.level) : "off", bp.active),
+    stat("bus depth", bp.busDepth + " / " + bp.threshold, bp.busDepth >= bp.threshold),
+    stat("event queue", q.depth + " / " + q.capacity, q.depth >= q.capacity),
+    stat("queue rejected", q.rejected, q.rejected > 0),
+    stat("dropped control", s.droppedControlEvents, s.droppedControlEvents > 0),
+    stat("daemons", s.daemons.length),
+  );
+  const facts = [fact("since", ms(m.sinceMs))];
+  if (m.deadlineRemainingMs !== null) facts.push(fact("deadline in", ms(m.deadlineRemainingMs)));
+  if (m.reason) facts.push(fact("reason", m.reason));
+  $("#maintenance-facts").replaceChildren(...facts);
+  setChart($("#maintenance-chart"), "maintenance:" + m.state);
+}
+function daemonCard(d) {
+  const card = el("article", "panel daemon");
+  card.dataset.daemonId = d.daemonId;
+  const head = el("header");
+  head.append(el("span", "name"), el("span", "id"), el("span", "pill state lifecycle"), el("span", "pill health"));
+  const summary = el("div", "summary");
+  summary.append(head, el("div", "stats"), el("div", "facts"));
+  card.append(summary, el("div", "chart"));
+  return card;
+}
+function renderDaemon(card, d) {
+  const c = d.counters;
+  card.dataset.lifecycle = d.lifecycle;
+  $(".name", card).textContent = d.name;
+  $(".id", card).textContent = d.daemonId;
+  $(".lifecycle", card).textContent = d.lifecycle;
+  const health = $(".health", card);
+  health.className = "pill health " + d.health.kind;
+  health.textContent = d.health.kind + (d.health.reason ? ": " + d.health.reason : "");
+  $(".stats", card).replaceChildren(
+    stat("inbox depth", c.inboxDepth + " / " + c.inboxCapacity, c.inboxDepth >= c.inboxCapacity),
+    stat("processed", c.processed),
+    stat("dropped control", c.controlDropped, c.controlDropped > 0),
+    stat("restarts", c.restarts, c.restarts > 0),
+    stat("backpressure", d.backpressureLevel === null ? "off" : fmt(d.backpressureLevel), d.backpressureLevel !== null),
+  );
+  $(".facts", card).replaceChildren(
+    fact("ingested", c.ingested), fact("rejected", c.inboxRejected), fact("outputs", c.outputs),
+    fact("errors", c.processErrors),
+    fact("crashes", c.crashes), fact("restart gate", d.restart.state), fact("saturation", fmt(d.saturation)),
+  );
+  setChart($(".chart", card), "daemon:" + d.lifecycle);
+}
+function renderDaemons(list) {
+  const box = $("#daemons");
+  const seen = new Set();
+  for (const d of list) {
+    seen.add(d.daemonId);
+    let card = box.querySelector('[data-daemon-id="' + CSS.escape(d.daemonId) + '"]');
+    if (!card) { card = daemonCard(d); box.append(card); }
+    renderDaemon(card, d);
+  }
+  for (const card of [...box.children]) if (card.dataset.daemonId && !seen.has(card.dataset.daemonId)) card.remove();
+  $("#no-daemons").hidden = list.length > 0;
+}
+function renderLog(log) {
+  const items = log.records.slice(-80).map((r) => {
+    const li = el("li", "lvl-" + r.level);
+    const time = new Date(r.tsMs).toISOString().slice(11, 23);
+    li.append(el("span", "", time), el("span", "", r.level), el("span", "", r.daemonId ?? "node"), el("span", "", r.message));
+    return li;
+  });
+  const list = $("#log ol");
+  const pinned = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
+  list.replaceChildren(...items);
+  if (pinned) list.scrollTop = list.scrollHeight;
+  $("#log-meta").textContent = log.records.length + " shown · " + log.dropped + " dropped · " + log.truncated + " truncated";
+}
+function apply(update) {
+  for (const [key, svg] of Object.entries(update.charts)) charts.set(key, svg);
+  const s = update.snapshot;
+  renderNode(s);
+  renderDaemons(s.daemons);
+  renderLog(s.log);
+  document.title = "MeshOS · " + s.nodeId + " · " + s.maintenance.state;
+}
+function showProblem(text) {
+  const box = $("#problem");
+  box.textContent = text || "";
+  box.classList.toggle("shown", Boolean(text));
+}
+const initial = JSON.parse($("#initial").textContent || "null");
+if (initial) apply(initial);
+showProblem($("#problem").dataset.initial);
+const status = $("#status");
+const events = new EventSource("/events");
+events.addEventListener("open", () => { status.dataset.state = "live"; status.textContent = "● live"; });
+events.addEventListener("error", () => { status.dataset.state = "reconnecting"; status.textContent = "reconnecting…"; });
+events.addEventListener("update", (e) => { showProblem(""); apply(JSON.parse(e.data)); });
+events.addEventListener("problem", (e) => showProblem(JSON.parse(e.data).problem));
+`;
+
+/**
+ * The page, with the first update embedded (as JSON text, or `null` when the snapshot could not
+ * be read) and the problem to show until the stream reports otherwise.
+ *
+ * @example
+ * ```ts
+ * const html = inspectorPage(JSON.stringify({ snapshot, charts: {} }), null);
+ * ```
+ */
+export function inspectorPage(initialUpdateJson: string | null, problem: string | null): string {
+  // "<" is escaped so a log line containing "</script>" cannot end the data block.
+  const embedded = (initialUpdateJson ?? "null").replaceAll("<", "\\u003c");
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>MeshOS inspector</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+  <h1>MeshOS inspector</h1>
+  <span class="meta">node <b id="node-id">—</b></span>
+  <span class="meta">backend <b id="backend">—</b></span>
+  <span class="meta">ticks <b id="ticks">—</b></span>
+  <span class="meta">read-only</span>
+  <span id="status" data-state="connecting">connecting…</span>
+</header>
+<div id="problem" data-initial="${escapeAttribute(problem ?? "")}"></div>
+<main>
+  <section class="node" id="node">
+    <div class="panel">
+      <h2>Node · maintenance <span class="pill state" id="maintenance-state">—</span></h2>
+      <div class="stats" id="node-stats"></div>
+      <div class="facts" id="maintenance-facts"></div>
+    </div>
+    <div class="panel">
+      <h2>Maintenance statechart</h2>
+      <div class="chart" id="maintenance-chart"></div>
+    </div>
+  </section>
+  <section>
+    <h2>Daemons</h2>
+    <p class="empty" id="no-daemons">No daemons registered.</p>
+    <div id="daemons"></div>
+  </section>
+  <section class="panel" id="log">
+    <h2>Log <span class="meta" id="log-meta"></span></h2>
+    <ol></ol>
+  </section>
+</main>
+<script type="application/json" id="initial">${embedded}</script>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+function escapeAttribute(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;");
+}

@@ -1,0 +1,117 @@
+/**
+ * The live inspector: a read-only web page that shows each daemon's statechart with its current
+ * state highlighted, the node's maintenance statechart, live counters and the log tail, updated
+ * over server-sent events. Served by `Bun.serve` or `Deno.serve`, on loopback by default.
+ *
+ * @module
+ */
+
+import type { AnyStateMachine } from "xstate";
+import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import type { RuntimeSnapshot } from "../runtime/runtime_snapshot.ts";
+import { serveHttp } from "./_http_serve.ts";
+import { createInspectorHandler } from "./inspector_handler.ts";
+
+/** Options of `startInspector`. */
+export interface InspectorOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  port?: number;
+  /**
+   * Interface to bind; default `"127.0.0.1"`. Anything reachable from other hosts (e.g.
+   * `"0.0.0.0"`) must be asked for explicitly: the page shows log lines and daemon names.
+   */
+  hostname?: string;
+  /** The runtime's current snapshot; polled about every 200 ms while a page is open. */
+  getSnapshot: () => RuntimeSnapshot;
+  /** The statecharts to draw. */
+  machines: { daemon: AnyStateMachine; maintenance: AnyStateMachine };
+  /** Poll interval in ms while a page is connected; default 200. */
+  pollIntervalMs?: number;
+}
+
+/** A running inspector. */
+export interface Inspector {
+  /** The page's address, e.g. `http://127.0.0.1:41234/`. */
+  url: string;
+  /** Ends open event streams and stops listening. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/**
+ * Starts the inspector and resolves once it listens. The page is read-only: only GET and HEAD
+ * are served (anything else gets 405) and the runtime is only ever read through `getSnapshot`.
+ * On a loopback address, requests whose `Host` is not a loopback name are refused, so a web page
+ * cannot read the inspector through DNS rebinding.
+ *
+ * @example
+ * ```ts
+ * import { daemonMachine } from "../actors/daemon_machine.ts";
+ * import { maintenanceMachine } from "../actors/maintenance_machine.ts";
+ * const inspector = await startInspector({
+ *   port: 0,
+ *   getSnapshot: () => sdk.snapshot(),
+ *   machines: { daemon: daemonMachine, maintenance: maintenanceMachine },
+ * });
+ * console.log(`inspector at ${inspector.url}`);
+ * await inspector.close();
+ * ```
+ */
+export async function startInspector(options: InspectorOptions): Promise<Inspector> {
+  const { port, hostname } = validate(options);
+  let boundPort = -1;
+  const handler = createInspectorHandler(
+    { getSnapshot: options.getSnapshot, machines: options.machines, pollIntervalMs: options.pollIntervalMs },
+    { isAllowedHost: LOOPBACK_NAMES.has(hostname) ? (host) => isLoopbackHost(host, boundPort) : undefined },
+  );
+  const server = await serveHttp(handler.handle, { port, hostname }).catch((caught) => {
+    throw new MeshOsSdkError(
+      "invalid_argument",
+      `startInspector: could not listen on ${hostname}:${port}: ${caught instanceof Error ? caught.message : String(caught)}`,
+    );
+  });
+  boundPort = server.port;
+  const host = hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${host}:${server.port}/`,
+    close() {
+      closing ??= (async () => {
+        handler.close();
+        await server.stop();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** `Host` header names a loopback address, with the bound port or none. */
+function isLoopbackHost(host: string, port: number): boolean {
+  const match = /^(\[[^\]]*\]|[^:]+)(?::(\d+))?$/.exec(host.trim().toLowerCase());
+  if (!match || !LOOPBACK_NAMES.has(match[1])) return false;
+  return match[2] === undefined || Number(match[2]) === port;
+}
+
+function validate(options: InspectorOptions): { port: number; hostname: string } {
+  const fail = (name: string, value: unknown, expected: string) =>
+    new MeshOsSdkError("invalid_argument", `startInspector: ${name}: received ${describeValue(value)}, expected ${expected}`);
+  if (options === null || typeof options !== "object") throw fail("options", options, "an options object");
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw fail("port", options.port, "an integer from 0 to 65535");
+  const hostname = options.hostname ?? "127.0.0.1";
+  if (typeof hostname !== "string" || hostname.trim() === "") throw fail("hostname", options.hostname, "a non-empty host name or address");
+  if (typeof options.getSnapshot !== "function") throw fail("getSnapshot", options.getSnapshot, "a function returning a RuntimeSnapshot");
+  const machines = options.machines as Record<string, unknown> | undefined;
+  for (const name of ["daemon", "maintenance"]) {
+    const machine = machines?.[name] as { root?: unknown } | undefined;
+    if (!machine || typeof machine !== "object" || !machine.root) {
+      throw fail(`machines.${name}`, machine, "an XState machine (daemonMachine / maintenanceMachine)");
+    }
+  }
+  const interval = options.pollIntervalMs;
+  if (interval !== undefined && (!Number.isFinite(interval) || interval < 10)) {
+    throw fail("pollIntervalMs", interval, "a number of milliseconds, at least 10");
+  }
+  return { port, hostname };
+}

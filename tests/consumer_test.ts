@@ -1,0 +1,68 @@
+// The package as a user gets it: `npm pack`, then `bun add <tarball>` in a fresh project (Bun), a
+// workspace holding the unpacked tarball (Deno), and `deno publish --dry-run` (offline).
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import process from "node:process";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { test } from "./_harness.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bun = join(root, "node_modules/.bin/bun");
+const deno = join(root, "node_modules/.bin/deno");
+mkdirSync(join(root, ".tmp"), { recursive: true });
+const expected = 'consumer: daemon 0xc162c80da6be3de4 answered "ping" as output #1';
+
+function run(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: process.env });
+}
+
+function packInto(dir: string): string {
+  run("npm", ["pack", "--silent", "--pack-destination", dir], root);
+  const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"));
+  assert.ok(tarball, "npm pack wrote no tarball");
+  return join(dir, tarball);
+}
+
+test("consumer: npm pack → bun add → an example importing @meshos/sdk runs under Bun", () => {
+  const dir = mkdtempSync(join(root, ".tmp", "consumer-bun-"));
+  try {
+    const tarball = packInto(dir);
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+    run(bun, ["add", tarball], dir);
+    copyFileSync(join(root, "examples/consumer.ts"), join(dir, "main.ts"));
+    assert.equal(run(bun, ["main.ts"], dir).trim(), expected);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("consumer: the unpacked tarball as a Deno workspace member runs the same example", () => {
+  const dir = mkdtempSync(join(root, ".tmp", "consumer-deno-"));
+  try {
+    const tarball = packInto(dir);
+    mkdirSync(join(dir, "vendor"));
+    mkdirSync(join(dir, "app"));
+    run("tar", ["xzf", tarball, "-C", join(dir, "vendor")], dir);
+    renameSync(join(dir, "vendor/package"), join(dir, "vendor/meshos-sdk"));
+    rmSync(join(dir, "vendor/meshos-sdk/package.json"));
+    writeFileSync(join(dir, "deno.json"), JSON.stringify({ workspace: ["./vendor/meshos-sdk", "./app"], nodeModulesDir: "auto" }));
+    writeFileSync(join(dir, "app/deno.json"), JSON.stringify({ name: "@consumer/app", version: "0.0.0", exports: "./main.ts" }));
+    copyFileSync(join(root, "examples/consumer.ts"), join(dir, "app/main.ts"));
+    assert.equal(run(deno, ["run", "--allow-all", "app/main.ts"], dir).trim(), expected);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("consumer: deno publish --dry-run accepts the package", () => {
+  const result = spawnSync(deno, ["publish", "--dry-run", "--allow-dirty", "--allow-slow-types"], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stderr, /Dry run complete/);
+  assert.match(result.stderr, /mod\.ts/);
+});

@@ -1,0 +1,544 @@
+//! Bounded rings of variable-length records, single- or multi-producer, one consumer.
+//!
+//! A record is an 8-byte `Header` (length of header + payload, then type) followed by the payload,
+//! padded to 8 bytes. A record never straddles the end of the data region: the producer fills the
+//! rest with a padding record and starts again at offset 0 (Aeron-style).
+//!
+//! Positions are byte counts that only grow (`u64`); `position & mask` is the offset in `data`.
+//! Producers own `producer.tail`, the consumer owns `consumer.head`; each side keeps a cached copy
+//! of the other's position on its own cache line and refreshes it only when the cache says "full"
+//! (producer) or "empty" (consumer).
+//!
+//! Single producer: the producer writes records beyond the published tail, then publishes them all
+//! at once with a release store of `tail`.
+//!
+//! Multi producer: a producer claims a byte range with a CAS on `tail`, writes its headers with
+//! `uncommitted_bit` set in the length, fills the payloads, then commits each record with a
+//! release store of the plain length. The consumer stops at a header whose length is 0 or still
+//! uncommitted, and zeroes what it consumed before releasing it, so a header slot reads 0 until a
+//! producer writes it.
+//!
+//! Memory is allocated once, at `create`.
+
+const std = @import("std");
+const assert = std.debug.assert;
+
+pub const cache_line = std.atomic.cache_line;
+pub const header_bytes: u32 = 8;
+pub const record_alignment: u32 = 8;
+/// Type of the filler record at the wrap; never handed to a consumer.
+pub const padding_type: u32 = 0xFFFF_FFFF;
+/// Largest type a producer may give a record (the top bit stays free for `padding_type`).
+pub const max_record_type: u32 = 0x7FFF_FFFF;
+pub const min_capacity_bytes: u32 = 64;
+pub const max_capacity_bytes: u32 = 1 << 30;
+/// Set in a claimed header's length until its producer commits it (multi-producer rings).
+const uncommitted_bit: u32 = 0x8000_0000;
+const data_alignment = std.mem.Alignment.fromByteUnits(cache_line);
+
+pub const Header = extern struct {
+    /// Header plus payload bytes, not rounded up.
+    length: u32,
+    type: u32,
+};
+
+pub const Producers = enum(u32) { single = 0, multi = 1 };
+
+/// A run of consecutive committed records starting at the consumer's head, within one lap.
+pub const Span = extern struct {
+    /// Offset in `data` of the first record's header.
+    offset: u32,
+    /// Bytes of the run, padding record included.
+    bytes: u32,
+    /// Records of the run, padding record excluded.
+    records: u32,
+    reserved: u32 = 0,
+};
+
+/// Records copied out by `pop_frames`.
+pub const Popped = extern struct { records: u32, bytes: u32 };
+
+/// One record a producer is about to write: payload size and type.
+pub const Item = struct { payload_bytes: u32, type: u32 };
+
+/// A byte range claimed by a producer for `count` records.
+pub const Claim = struct { position: u64, end: u64, count: u32 };
+
+pub const CreateError = error{ OutOfMemory, BadCapacity };
+pub const ReadError = error{Corrupt};
+pub const ReleaseError = error{ BadArgument, Corrupt };
+pub const PopError = error{ Corrupt, BufferTooSmall };
+pub const CommitError = error{BadArgument};
+
+/// Bytes a record with `payload_bytes` of payload occupies in the ring.
+pub fn record_bytes(payload_bytes: u32) u32 {
+    assert(payload_bytes <= max_capacity_bytes);
+    return std.mem.alignForward(u32, header_bytes + payload_bytes, record_alignment);
+}
+
+/// Largest payload of a ring of `capacity_bytes`: half the ring minus a header, so an empty ring
+/// accepts a maximal record wherever the wrap falls.
+pub fn max_payload_bytes_for(capacity_bytes: u32) u32 {
+    assert(capacity_bytes >= min_capacity_bytes);
+    return capacity_bytes / 2 - header_bytes;
+}
+
+pub const Ring = extern struct {
+    // Read-only after `create`: shared by both sides without contention.
+    data: [*]align(cache_line) u8,
+    capacity_bytes: u32,
+    multi: bool,
+
+    producer: Producer align(cache_line) = .{},
+    consumer: Consumer align(cache_line) = .{},
+
+    const Producer = extern struct {
+        /// Published (single) or claimed (multi) end of the records.
+        tail: std.atomic.Value(u64) = .init(0),
+        /// Producers' last view of `consumer.head`; never ahead of it.
+        head_cached: std.atomic.Value(u64) = .init(0),
+        /// Records committed.
+        pushed: std.atomic.Value(u64) = .init(0),
+        /// Single producer: end of what is written but not yet published.
+        claimed_tail: u64 = 0,
+        /// Single producer: records written but not yet published.
+        claimed_records: u32 = 0,
+    };
+
+    const Consumer = extern struct {
+        head: std.atomic.Value(u64) = .init(0),
+        /// The consumer's last view of `producer.tail`.
+        tail_cached: u64 = 0,
+        popped: std.atomic.Value(u64) = .init(0),
+    };
+
+    comptime {
+        assert(@sizeOf(Header) == header_bytes);
+        assert(max_capacity_bytes / 2 < uncommitted_bit);
+        assert(@offsetOf(Ring, "producer") >= cache_line);
+        assert(@offsetOf(Ring, "consumer") - @offsetOf(Ring, "producer") >= cache_line);
+        assert(@sizeOf(Producer) <= cache_line);
+        assert(@sizeOf(Consumer) <= cache_line);
+        assert(@sizeOf(Ring) % cache_line == 0);
+    }
+
+    /// Allocates a ring and its data region; the only allocation it ever makes.
+    pub fn create(allocator: std.mem.Allocator, capacity_bytes: u32, producers: Producers) CreateError!*Ring {
+        if (capacity_bytes < min_capacity_bytes or capacity_bytes > max_capacity_bytes or
+            !std.math.isPowerOfTwo(capacity_bytes)) return error.BadCapacity;
+        const ring = try allocator.create(Ring);
+        errdefer allocator.destroy(ring);
+        const data = try allocator.alignedAlloc(u8, data_alignment, capacity_bytes);
+        @memset(data, 0);
+        ring.* = .{ .data = data.ptr, .capacity_bytes = capacity_bytes, .multi = producers == .multi };
+        return ring;
+    }
+
+    pub fn destroy(ring: *Ring, allocator: std.mem.Allocator) void {
+        allocator.free(ring.data[0..ring.capacity_bytes]);
+        allocator.destroy(ring);
+    }
+
+    pub fn max_payload_bytes(ring: *const Ring) u32 {
+        return max_payload_bytes_for(ring.capacity_bytes);
+    }
+
+    fn mask(ring: *const Ring) u64 {
+        return ring.capacity_bytes - 1;
+    }
+
+    fn offset_of(ring: *const Ring, position: u64) u32 {
+        return @intCast(position & ring.mask());
+    }
+
+    fn header(ring: *const Ring, offset: u32) *Header {
+        assert(offset % record_alignment == 0);
+        assert(offset + header_bytes <= ring.capacity_bytes);
+        return @ptrCast(@alignCast(ring.data + offset));
+    }
+
+    /// Records committed and not yet consumed.
+    pub fn depth(ring: *const Ring) u64 {
+        const popped = ring.consumer.popped.load(.acquire);
+        const pushed = ring.producer.pushed.load(.acquire);
+        // A record can be consumed between its commit and the producer's count update.
+        return pushed -| popped;
+    }
+
+    /// Whether a single-producer ring has records written but not published (claim without commit).
+    pub fn claim_outstanding(ring: *const Ring) bool {
+        return !ring.multi and ring.producer.claimed_records > 0;
+    }
+
+    /// Bytes a record of `size` bytes takes at `position`, padding to the wrap included.
+    fn span_at(ring: *const Ring, position: u64, size: u32) u64 {
+        const to_end = ring.capacity_bytes - ring.offset_of(position);
+        return if (size <= to_end) size else to_end + size;
+    }
+
+    const Plan = struct { count: u32, end: u64, complete: bool };
+
+    /// The prefix of `iterator`'s records that fits between `tail` and `head + capacity`.
+    fn plan(ring: *const Ring, iterator: anytype, tail: u64, head: u64) Plan {
+        assert(head <= tail);
+        var items = iterator;
+        var end = tail;
+        var count: u32 = 0;
+        while (items.next()) |item| {
+            const span = ring.span_at(end, record_bytes(item.payload_bytes));
+            if (end - head + span > ring.capacity_bytes) return .{ .count = count, .end = end, .complete = false };
+            end += span;
+            count += 1;
+        }
+        return .{ .count = count, .end = end, .complete = true };
+    }
+
+    /// Reserves room for the longest prefix of `iterator`'s records that fits now.
+    pub fn claim(ring: *Ring, iterator: anytype) Claim {
+        if (ring.multi) return ring.claim_multi(iterator);
+        const tail = ring.producer.claimed_tail;
+        var result = ring.plan(iterator, tail, ring.producer.head_cached.load(.monotonic));
+        if (!result.complete) {
+            ring.producer.head_cached.store(ring.consumer.head.load(.acquire), .monotonic);
+            result = ring.plan(iterator, tail, ring.producer.head_cached.load(.monotonic));
+        }
+        ring.producer.claimed_tail = result.end;
+        ring.producer.claimed_records += result.count;
+        return .{ .position = tail, .end = result.end, .count = result.count };
+    }
+
+    fn claim_multi(ring: *Ring, iterator: anytype) Claim {
+        var tail = ring.producer.tail.load(.monotonic);
+        // Lock-free rather than bounded: a failed CAS means another producer made progress.
+        while (true) {
+            // Acquire pairs with the consumer's release of `head` (directly or via `head_cached`), so
+            // the zeroing of the reclaimed bytes happens before this producer writes them.
+            var head = ring.producer.head_cached.load(.acquire);
+            if (head > tail) head = tail; // `tail` is stale; the CAS below will fail and retry.
+            var result = ring.plan(iterator, tail, head);
+            if (!result.complete) {
+                head = ring.consumer.head.load(.acquire);
+                _ = ring.producer.head_cached.fetchMax(head, .acq_rel);
+                if (head > tail) head = tail;
+                result = ring.plan(iterator, tail, head);
+            }
+            if (result.count == 0) return .{ .position = tail, .end = tail, .count = 0 };
+            if (ring.producer.tail.cmpxchgWeak(tail, result.end, .monotonic, .monotonic)) |actual| {
+                tail = actual;
+                continue;
+            }
+            return .{ .position = tail, .end = result.end, .count = result.count };
+        }
+    }
+
+    /// Writes the headers of `claimed`, a padding record at the wrap, and hands each payload slot
+    /// to `writer.write(index, payload_offset, payload_bytes)`. With `commit_now`, each record is
+    /// committed right after its payload is written; otherwise `commit` must follow.
+    pub fn place(ring: *Ring, claimed: Claim, iterator: anytype, writer: anytype, comptime commit_now: bool) void {
+        var items = iterator;
+        var position = claimed.position;
+        var index: u32 = 0;
+        while (index < claimed.count) : (index += 1) {
+            const item = items.next().?;
+            const size = record_bytes(item.payload_bytes);
+            var offset = ring.offset_of(position);
+            const to_end = ring.capacity_bytes - offset;
+            if (size > to_end) {
+                ring.write_header(offset, to_end, padding_type, true);
+                position += to_end;
+                offset = 0;
+            }
+            if (commit_now) writer.write(index, offset + header_bytes, item.payload_bytes);
+            ring.write_header(offset, header_bytes + item.payload_bytes, item.type, commit_now);
+            if (!commit_now) writer.write(index, offset + header_bytes, item.payload_bytes);
+            position += size;
+        }
+        assert(position == claimed.end);
+    }
+
+    fn write_header(ring: *Ring, offset: u32, length: u32, record_type: u32, committed: bool) void {
+        const h = ring.header(offset);
+        h.type = record_type;
+        if (!ring.multi) {
+            h.length = length;
+        } else if (committed) {
+            @atomicStore(u32, &h.length, length, .release);
+        } else {
+            @atomicStore(u32, &h.length, length | uncommitted_bit, .monotonic);
+        }
+    }
+
+    /// Makes the records of a claim placed with `commit_now` visible to the consumer.
+    pub fn publish(ring: *Ring, claimed: Claim) void {
+        if (claimed.count == 0) return;
+        if (ring.multi) {
+            _ = ring.producer.pushed.fetchAdd(claimed.count, .release);
+            return;
+        }
+        assert(claimed.end == ring.producer.claimed_tail);
+        ring.publish_single();
+    }
+
+    fn publish_single(ring: *Ring) void {
+        assert(!ring.multi);
+        const records = ring.producer.claimed_records;
+        ring.producer.claimed_records = 0;
+        ring.producer.pushed.store(ring.producer.pushed.load(.monotonic) + records, .release);
+        ring.producer.tail.store(ring.producer.claimed_tail, .release);
+    }
+
+    /// Commits `count` records placed without `commit_now`, the first with its payload at
+    /// `first_payload_offset`. Validates everything before changing anything.
+    pub fn commit(ring: *Ring, first_payload_offset: u32, count: u32) CommitError!void {
+        if (count == 0) return;
+        if (!ring.multi) {
+            if (ring.producer.claimed_records != count) return error.BadArgument;
+            ring.publish_single();
+            return;
+        }
+        if (first_payload_offset < header_bytes or first_payload_offset > ring.capacity_bytes or
+            first_payload_offset % record_alignment != 0) return error.BadArgument;
+        if (count > ring.capacity_bytes / header_bytes) return error.BadArgument;
+        try ring.commit_walk(first_payload_offset - header_bytes, count, false);
+        ring.commit_walk(first_payload_offset - header_bytes, count, true) catch unreachable;
+        _ = ring.producer.pushed.fetchAdd(count, .release);
+    }
+
+    /// Walks `count` claimed records from `offset`: checks them, and with `apply` commits them.
+    fn commit_walk(ring: *Ring, first_offset: u32, count: u32, comptime apply: bool) CommitError!void {
+        var offset = first_offset;
+        var index: u32 = 0;
+        while (index < count) {
+            if (offset == ring.capacity_bytes) offset = 0;
+            const h = ring.header(offset);
+            const length = @atomicLoad(u32, &h.length, .monotonic);
+            if (h.type == padding_type and index > 0) {
+                if (length != ring.capacity_bytes - offset) return error.BadArgument;
+                offset = 0;
+                continue;
+            }
+            if (length & uncommitted_bit == 0) return error.BadArgument;
+            const plain = length & ~uncommitted_bit;
+            if (plain < header_bytes or record_bytes(plain - header_bytes) > ring.capacity_bytes - offset) {
+                return error.BadArgument;
+            }
+            if (apply) @atomicStore(u32, &h.length, plain, .release);
+            offset += record_bytes(plain - header_bytes);
+            index += 1;
+        }
+    }
+
+    /// Length of the committed record at `offset`, or null when it is not committed yet.
+    fn committed_length(ring: *const Ring, offset: u32) ?u32 {
+        const h = ring.header(offset);
+        if (!ring.multi) return h.length;
+        const length = @atomicLoad(u32, &h.length, .acquire);
+        if (length == 0 or length & uncommitted_bit != 0) return null;
+        return length;
+    }
+
+    /// Checks a committed header read from ring memory: a bad one means the memory was corrupted.
+    fn check_header(ring: *const Ring, offset: u32, length: u32) ReadError!void {
+        if (length < header_bytes or length > ring.capacity_bytes - offset) return error.Corrupt;
+        if (ring.header(offset).type == padding_type) {
+            if (length != ring.capacity_bytes - offset) return error.Corrupt;
+        } else if (record_bytes(length - header_bytes) > ring.capacity_bytes - offset) {
+            return error.Corrupt;
+        }
+    }
+
+    /// The committed records at the head, up to `max_records`, stopping at the end of the data
+    /// region. Changes nothing but the consumer's cached tail; `release` consumes.
+    pub fn read(ring: *Ring, max_records: u32) ReadError!Span {
+        const head = ring.consumer.head.load(.monotonic);
+        var position = head;
+        var records: u32 = 0;
+        // Bounded: every step advances at least one header, and a span never passes the wrap.
+        while (records < max_records) {
+            if (position == ring.consumer.tail_cached) {
+                ring.consumer.tail_cached = ring.producer.tail.load(.acquire);
+                if (position == ring.consumer.tail_cached) break;
+            }
+            const offset = ring.offset_of(position);
+            if (offset == 0 and position != head) break;
+            const length = ring.committed_length(offset) orelse break;
+            try ring.check_header(offset, length);
+            if (ring.header(offset).type == padding_type) {
+                position += length;
+                break;
+            }
+            position += record_bytes(length - header_bytes);
+            records += 1;
+        }
+        return .{ .offset = ring.offset_of(head), .bytes = @intCast(position - head), .records = records };
+    }
+
+    /// Consumes `bytes` from the head: they must end on a record boundary within what `read`
+    /// returned. Returns the records consumed (padding excluded).
+    pub fn release(ring: *Ring, bytes: u32) ReleaseError!u32 {
+        const head = ring.consumer.head.load(.monotonic);
+        const start = ring.offset_of(head);
+        if (bytes == 0) return 0;
+        if (bytes > ring.consumer.tail_cached - head or bytes > ring.capacity_bytes - start) return error.BadArgument;
+        var offset = start;
+        var records: u32 = 0;
+        while (offset < start + bytes) {
+            const length = ring.committed_length(offset) orelse return error.BadArgument;
+            try ring.check_header(offset, length);
+            if (ring.header(offset).type == padding_type) {
+                offset += length;
+            } else {
+                offset += record_bytes(length - header_bytes);
+                records += 1;
+            }
+        }
+        if (offset != start + bytes) return error.BadArgument;
+        if (ring.multi) @memset(ring.data[start..][0..bytes], 0);
+        ring.consumer.popped.store(ring.consumer.popped.load(.monotonic) + records, .release);
+        ring.consumer.head.store(head + bytes, .release);
+        return records;
+    }
+
+    /// Copies up to `max_records` records (header and payload, 8-byte aligned, padding skipped)
+    /// into `out` and consumes them.
+    pub fn pop_frames(ring: *Ring, out: []u8, max_records: u32) PopError!Popped {
+        var popped: Popped = .{ .records = 0, .bytes = 0 };
+        // Two runs at most: up to the end of the data region, then from its start.
+        for (0..2) |_| {
+            if (popped.records == max_records) break;
+            const span = try ring.read(max_records - popped.records);
+            if (span.bytes == 0) break;
+            var consumed: u32 = 0;
+            while (consumed < span.bytes) {
+                const offset = span.offset + consumed;
+                const h = ring.header(offset);
+                const length = h.length & ~uncommitted_bit;
+                if (h.type == padding_type) {
+                    consumed += length;
+                    continue;
+                }
+                const size = record_bytes(length - header_bytes);
+                if (out.len - popped.bytes < size) break;
+                @memcpy(out[popped.bytes..][0..size], ring.data[offset..][0..size]);
+                std.mem.bytesAsValue(Header, out[popped.bytes..][0..header_bytes]).length = length;
+                popped.bytes += size;
+                popped.records += 1;
+                consumed += size;
+            }
+            _ = ring.release(consumed) catch unreachable;
+            if (consumed < span.bytes) {
+                if (popped.records == 0) return error.BufferTooSmall;
+                break;
+            }
+        }
+        return popped;
+    }
+
+    /// Appends one record, copying `payload`; false when it does not fit now.
+    pub fn try_push(ring: *Ring, payload: []const u8, record_type: u32) bool {
+        return ring.push_batch(&.{payload}, record_type) == 1;
+    }
+
+    /// Appends the longest prefix of `payloads` that fits now; returns its length.
+    pub fn push_batch(ring: *Ring, payloads: []const []const u8, record_type: u32) u32 {
+        assert(record_type <= max_record_type);
+        assert(!ring.claim_outstanding());
+        for (payloads) |payload| assert(payload.len <= ring.max_payload_bytes());
+        const items: SliceItems = .{ .payloads = payloads, .type = record_type };
+        const claimed = ring.claim(items);
+        ring.place(claimed, items, SliceCopier{ .ring = ring, .payloads = payloads }, true);
+        ring.publish(claimed);
+        return claimed.count;
+    }
+
+    /// Appends the longest prefix of `frames` (records in ring format, checked by `check_frames`)
+    /// that fits now; returns how many records.
+    pub fn push_frames(ring: *Ring, frames: []const u8) u32 {
+        assert(!ring.claim_outstanding());
+        const items: FrameItems = .{ .frames = frames };
+        const claimed = ring.claim(items);
+        ring.place(claimed, items, FrameCopier{ .ring = ring, .frames = frames }, true);
+        ring.publish(claimed);
+        return claimed.count;
+    }
+
+    /// Checks that `frames` is a whole number of well-formed records for this ring.
+    pub fn check_frames(ring: *const Ring, frames: []const u8) error{ BadLength, BadType }!u32 {
+        var offset: usize = 0;
+        var count: u32 = 0;
+        while (offset < frames.len) : (count += 1) {
+            if (frames.len - offset < header_bytes) return error.BadLength;
+            const h = std.mem.bytesToValue(Header, frames[offset..][0..header_bytes]);
+            if (h.length < header_bytes or h.length - header_bytes > ring.max_payload_bytes()) return error.BadLength;
+            if (h.type > max_record_type) return error.BadType;
+            const size = record_bytes(h.length - header_bytes);
+            if (frames.len - offset < size) return error.BadLength;
+            offset += size;
+        }
+        return count;
+    }
+};
+
+/// Records from a slice of payloads, all of one type.
+pub const SliceItems = struct {
+    payloads: []const []const u8,
+    type: u32,
+    index: usize = 0,
+
+    pub fn next(items: *SliceItems) ?Item {
+        if (items.index == items.payloads.len) return null;
+        defer items.index += 1;
+        return .{ .payload_bytes = @intCast(items.payloads[items.index].len), .type = items.type };
+    }
+};
+
+/// Records from a list of payload lengths, all of one type (payloads written later, in place).
+pub const LengthItems = struct {
+    lengths: []const u32,
+    type: u32,
+    index: usize = 0,
+
+    pub fn next(items: *LengthItems) ?Item {
+        if (items.index == items.lengths.len) return null;
+        defer items.index += 1;
+        return .{ .payload_bytes = items.lengths[items.index], .type = items.type };
+    }
+};
+
+/// Records from a buffer already in ring format (checked by `Ring.check_frames`).
+pub const FrameItems = struct {
+    frames: []const u8,
+    offset: usize = 0,
+
+    pub fn next(items: *FrameItems) ?Item {
+        if (items.offset == items.frames.len) return null;
+        const h = std.mem.bytesToValue(Header, items.frames[items.offset..][0..header_bytes]);
+        items.offset += record_bytes(h.length - header_bytes);
+        assert(items.offset <= items.frames.len);
+        return .{ .payload_bytes = h.length - header_bytes, .type = h.type };
+    }
+};
+
+const SliceCopier = struct {
+    ring: *Ring,
+    payloads: []const []const u8,
+
+    fn write(copier: SliceCopier, index: u32, payload_offset: u32, payload_bytes: u32) void {
+        assert(copier.payloads[index].len == payload_bytes);
+        @memcpy(copier.ring.data[payload_offset..][0..payload_bytes], copier.payloads[index]);
+    }
+};
+
+const FrameCopier = struct {
+    ring: *Ring,
+    frames: []const u8,
+    offset: *usize = undefined,
+
+    fn write(copier: FrameCopier, index: u32, payload_offset: u32, payload_bytes: u32) void {
+        _ = index;
+        _ = copier;
+        _ = payload_offset;
+        _ = payload_bytes;
+        unreachable;
+    }
+};
