@@ -43,7 +43,7 @@ export class MeshOsSdkError extends Error {
   /** The message without the envelope. */
   readonly detail: string;
 
-  constructor(kind: MeshOsSdkErrorKind | (string & {}), detail: string) {
+  constructor(kind: MeshOsSdkErrorKind | (string & Record<never, never>), detail: string) {
     super(`${MARKER}${kind}${TERMINATOR}${detail}`);
     this.name = "MeshOsSdkError";
     this.kind = kind;

@@ -13,10 +13,24 @@
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import { xxh3_64_into, Xxh3Hasher } from "./xxh3.ts";
 
-/** Size of an encoded `CausalLink` (upstream `CAUSAL_LINK_SIZE`). */
+/**
+ * Size of an encoded `CausalLink` (upstream `CAUSAL_LINK_SIZE`).
+ *
+ * @example
+ * ```ts
+ * encodeCausalLink(link).length === CAUSAL_LINK_BYTES; // true
+ * ```
+ */
 export const CAUSAL_LINK_BYTES = 32;
 
-/** Size of a frame's length prefix. */
+/**
+ * Size of a frame's u32 length prefix.
+ *
+ * @example
+ * ```ts
+ * encodeCausalFrame(entry).length === CAUSAL_FRAME_HEADER_BYTES + CAUSAL_LINK_BYTES + entry.payload.length;
+ * ```
+ */
 export const CAUSAL_FRAME_HEADER_BYTES = 4;
 
 const U64_MAX = 0xffffffffffffffffn;

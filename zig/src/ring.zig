@@ -214,12 +214,18 @@ pub const Ring = extern struct {
             // Acquire pairs with the consumer's release of `head` (directly or via `head_cached`), so
             // the zeroing of the reclaimed bytes happens before this producer writes them.
             var head = ring.producer.head_cached.load(.acquire);
-            if (head > tail) head = tail; // `tail` is stale; the CAS below will fail and retry.
+            if (head > tail) { // `tail` is stale: another producer moved it on.
+                tail = ring.producer.tail.load(.monotonic);
+                continue;
+            }
             var result = ring.plan(iterator, tail, head);
             if (!result.complete) {
                 head = ring.consumer.head.load(.acquire);
                 _ = ring.producer.head_cached.fetchMax(head, .acq_rel);
-                if (head > tail) head = tail;
+                if (head > tail) {
+                    tail = ring.producer.tail.load(.monotonic);
+                    continue;
+                }
                 result = ring.plan(iterator, tail, head);
             }
             if (result.count == 0) return .{ .position = tail, .end = tail, .count = 0 };
@@ -425,7 +431,7 @@ pub const Ring = extern struct {
                 popped.records += 1;
                 consumed += size;
             }
-            _ = ring.release(consumed) catch unreachable;
+            _ = ring.release(consumed) catch return error.Corrupt;
             if (consumed < span.bytes) {
                 if (popped.records == 0) return error.BufferTooSmall;
                 break;
@@ -457,7 +463,8 @@ pub const Ring = extern struct {
         assert(!ring.claim_outstanding());
         const items: FrameItems = .{ .frames = frames };
         const claimed = ring.claim(items);
-        ring.place(claimed, items, FrameCopier{ .ring = ring, .frames = frames }, true);
+        var copier: FrameCopier = .{ .ring = ring, .frames = frames };
+        ring.place(claimed, items, &copier, true);
         ring.publish(claimed);
         return claimed.count;
     }
@@ -532,13 +539,354 @@ const SliceCopier = struct {
 const FrameCopier = struct {
     ring: *Ring,
     frames: []const u8,
-    offset: *usize = undefined,
+    /// Offset in `frames` of the next record; `place` writes records in order.
+    cursor: usize = 0,
 
-    fn write(copier: FrameCopier, index: u32, payload_offset: u32, payload_bytes: u32) void {
+    fn write(copier: *FrameCopier, index: u32, payload_offset: u32, payload_bytes: u32) void {
         _ = index;
-        _ = copier;
-        _ = payload_offset;
-        _ = payload_bytes;
-        unreachable;
+        const source = copier.frames[copier.cursor + header_bytes ..][0..payload_bytes];
+        @memcpy(copier.ring.data[payload_offset..][0..payload_bytes], source);
+        copier.cursor += record_bytes(payload_bytes);
     }
 };
+
+/// Hands out payload offsets for a producer that writes payloads itself (zero copy).
+pub const OffsetWriter = struct {
+    offsets: []u32,
+
+    fn write(writer: OffsetWriter, index: u32, payload_offset: u32, payload_bytes: u32) void {
+        _ = payload_bytes;
+        writer.offsets[index] = payload_offset;
+    }
+};
+
+// Tests.
+
+const testing = std.testing;
+
+/// Walks records in ring format (as `pop_frames` writes them).
+const FrameReader = struct {
+    frames: []const u8,
+    offset: usize = 0,
+
+    const Record = struct { type: u32, payload: []const u8 };
+
+    fn next(reader: *FrameReader) ?Record {
+        if (reader.offset == reader.frames.len) return null;
+        const h = std.mem.bytesToValue(Header, reader.frames[reader.offset..][0..header_bytes]);
+        const payload = reader.frames[reader.offset + header_bytes ..][0 .. h.length - header_bytes];
+        reader.offset += record_bytes(h.length - header_bytes);
+        return .{ .type = h.type, .payload = payload };
+    }
+};
+
+fn pattern(buffer: []u8, seed: u64) []u8 {
+    for (buffer, 0..) |*byte, i| byte.* = @truncate(seed *% 31 +% i *% 7);
+    return buffer;
+}
+
+test "Ring: rejects capacities that are not powers of two in range" {
+    for ([_]u32{ 0, 32, 63, 100, 1 << 31 }) |capacity| {
+        try testing.expectError(error.BadCapacity, Ring.create(testing.allocator, capacity, .single));
+    }
+    const ring = try Ring.create(testing.allocator, 64, .multi);
+    defer ring.destroy(testing.allocator);
+    try testing.expectEqual(@as(u32, 24), ring.max_payload_bytes());
+}
+
+test "Ring: records come out in order with payload and type intact" {
+    for ([_]Producers{ .single, .multi }) |producers| {
+        const ring = try Ring.create(testing.allocator, 4096, producers);
+        defer ring.destroy(testing.allocator);
+        var buffer: [64]u8 = undefined;
+        for (0..20) |i| try testing.expect(ring.try_push(pattern(buffer[0 .. i * 3], i), @intCast(i)));
+        try testing.expectEqual(@as(u64, 20), ring.depth());
+        var out: [4096]u8 = undefined;
+        const popped = try ring.pop_frames(&out, 100);
+        try testing.expectEqual(@as(u32, 20), popped.records);
+        var reader: FrameReader = .{ .frames = out[0..popped.bytes] };
+        var i: u32 = 0;
+        while (reader.next()) |record| : (i += 1) {
+            try testing.expectEqual(i, record.type);
+            try testing.expectEqualSlices(u8, pattern(buffer[0 .. i * 3], i), record.payload);
+        }
+        try testing.expectEqual(@as(u32, 20), i);
+        try testing.expectEqual(@as(u64, 0), ring.depth());
+    }
+}
+
+test "Ring: a full ring refuses and never overwrites" {
+    for ([_]Producers{ .single, .multi }) |producers| {
+        const ring = try Ring.create(testing.allocator, 64, producers);
+        defer ring.destroy(testing.allocator);
+        var buffer: [24]u8 = undefined;
+        try testing.expect(ring.try_push(pattern(&buffer, 1), 1));
+        try testing.expect(ring.try_push(pattern(&buffer, 2), 2));
+        try testing.expect(!ring.try_push(&.{}, 3));
+        try testing.expectEqual(@as(u64, 2), ring.depth());
+        var out: [64]u8 = undefined;
+        const popped = try ring.pop_frames(&out, 1);
+        try testing.expectEqual(@as(u32, 1), popped.records);
+        try testing.expectEqualSlices(u8, pattern(&buffer, 1), out[header_bytes..][0..24]);
+        try testing.expect(ring.try_push(pattern(&buffer, 3), 3));
+        const rest = try ring.pop_frames(&out, 10);
+        try testing.expectEqual(@as(u32, 2), rest.records);
+        try testing.expectEqualSlices(u8, pattern(&buffer, 2), out[header_bytes..][0..24]);
+    }
+}
+
+test "Ring: wraps with padding record" {
+    for ([_]Producers{ .single, .multi }) |producers| {
+        const ring = try Ring.create(testing.allocator, 64, producers);
+        defer ring.destroy(testing.allocator);
+        var buffer: [24]u8 = undefined;
+        var out: [64]u8 = undefined;
+        for (0..200) |round| {
+            const length = (round * 7) % (ring.max_payload_bytes() + 1);
+            try testing.expect(ring.try_push(pattern(buffer[0..length], round), @intCast(round)));
+            const popped = try ring.pop_frames(&out, 1);
+            try testing.expectEqual(@as(u32, 1), popped.records);
+            var reader: FrameReader = .{ .frames = out[0..popped.bytes] };
+            const record = reader.next().?;
+            try testing.expectEqual(@as(u32, @intCast(round)), record.type);
+            try testing.expectEqualSlices(u8, pattern(buffer[0..length], round), record.payload);
+        }
+        try testing.expectEqual(@as(u64, 0), ring.depth());
+    }
+}
+
+test "Ring: push_batch takes the prefix that fits" {
+    for ([_]Producers{ .single, .multi }) |producers| {
+        const ring = try Ring.create(testing.allocator, 256, producers);
+        defer ring.destroy(testing.allocator);
+        var storage: [20][8]u8 = undefined;
+        var payloads: [20][]const u8 = undefined;
+        for (&payloads, &storage, 0..) |*payload, *bytes, i| payload.* = pattern(bytes, i);
+        try testing.expectEqual(@as(u32, 16), ring.push_batch(&payloads, 5));
+        try testing.expectEqual(@as(u32, 0), ring.push_batch(&payloads, 5));
+        var out: [256]u8 = undefined;
+        const popped = try ring.pop_frames(&out, 100);
+        try testing.expectEqual(@as(u32, 16), popped.records);
+        var reader: FrameReader = .{ .frames = out[0..popped.bytes] };
+        var i: usize = 0;
+        while (reader.next()) |record| : (i += 1) try testing.expectEqualSlices(u8, payloads[i], record.payload);
+    }
+}
+
+test "Ring: push_frames copies records in ring format, across the wrap" {
+    const ring = try Ring.create(testing.allocator, 128, .multi);
+    defer ring.destroy(testing.allocator);
+    var filler: [40]u8 = undefined;
+    try testing.expect(ring.try_push(&filler, 0));
+    var out: [128]u8 = undefined;
+    _ = try ring.pop_frames(&out, 1);
+    var frames: [64]u8 = @splat(0);
+    std.mem.bytesAsValue(Header, frames[0..8]).* = .{ .length = 8 + 20, .type = 7 };
+    _ = pattern(frames[8..28], 1);
+    std.mem.bytesAsValue(Header, frames[32..40]).* = .{ .length = 8 + 20, .type = 9 };
+    _ = pattern(frames[40..60], 2);
+    try testing.expectEqual(@as(u32, 2), try ring.check_frames(frames[0..64]));
+    try testing.expectEqual(@as(u32, 2), ring.push_frames(frames[0..64]));
+    const popped = try ring.pop_frames(&out, 10);
+    try testing.expectEqual(@as(u32, 2), popped.records);
+    try testing.expectEqualSlices(u8, frames[0..28], out[0..28]);
+    try testing.expectEqualSlices(u8, frames[32..60], out[32..60]);
+}
+
+test "Ring: check_frames rejects malformed frames" {
+    const ring = try Ring.create(testing.allocator, 64, .single);
+    defer ring.destroy(testing.allocator);
+    var frames: [32]u8 = @splat(0);
+    try testing.expectError(error.BadLength, ring.check_frames(frames[0..4]));
+    try testing.expectError(error.BadLength, ring.check_frames(frames[0..8])); // length 0
+    std.mem.bytesAsValue(Header, frames[0..8]).* = .{ .length = 8 + 25, .type = 0 };
+    try testing.expectError(error.BadLength, ring.check_frames(frames[0..32])); // over max payload
+    std.mem.bytesAsValue(Header, frames[0..8]).* = .{ .length = 8 + 20, .type = padding_type };
+    try testing.expectError(error.BadType, ring.check_frames(frames[0..32]));
+    std.mem.bytesAsValue(Header, frames[0..8]).* = .{ .length = 8 + 20, .type = 1 };
+    try testing.expectError(error.BadLength, ring.check_frames(frames[0..24])); // cut short
+    try testing.expectEqual(@as(u32, 1), try ring.check_frames(frames[0..32]));
+}
+
+test "Ring: in-place claim; the consumer stops at an uncommitted record" {
+    const ring = try Ring.create(testing.allocator, 256, .multi);
+    defer ring.destroy(testing.allocator);
+    var offsets_a: [1]u32 = undefined;
+    var offsets_b: [2]u32 = undefined;
+    const items_a: LengthItems = .{ .lengths = &.{4}, .type = 1 };
+    const items_b: LengthItems = .{ .lengths = &.{ 4, 12 }, .type = 2 };
+    const claim_a = ring.claim(items_a);
+    ring.place(claim_a, items_a, OffsetWriter{ .offsets = &offsets_a }, false);
+    const claim_b = ring.claim(items_b);
+    ring.place(claim_b, items_b, OffsetWriter{ .offsets = &offsets_b }, false);
+    @memcpy(ring.data[offsets_b[0]..][0..4], "bbbb");
+    try ring.commit(offsets_b[0], 2);
+    try testing.expectEqual(@as(u32, 0), (try ring.read(10)).records);
+    try testing.expectError(error.BadArgument, ring.commit(offsets_b[0], 1)); // already committed
+    try testing.expectError(error.BadArgument, ring.commit(offsets_a[0] + 1, 1));
+    @memcpy(ring.data[offsets_a[0]..][0..4], "aaaa");
+    try ring.commit(offsets_a[0], 1);
+    const span = try ring.read(10);
+    try testing.expectEqual(@as(u32, 3), span.records);
+    try testing.expectEqualSlices(u8, "aaaa", ring.data[span.offset + header_bytes ..][0..4]);
+    try testing.expectEqual(@as(u32, 3), try ring.release(span.bytes));
+    try testing.expectEqual(@as(u64, 0), ring.depth());
+}
+
+test "Ring: single-producer claim publishes only on commit" {
+    const ring = try Ring.create(testing.allocator, 256, .single);
+    defer ring.destroy(testing.allocator);
+    var offsets: [2]u32 = undefined;
+    const items: LengthItems = .{ .lengths = &.{ 3, 5 }, .type = 4 };
+    const claimed = ring.claim(items);
+    ring.place(claimed, items, OffsetWriter{ .offsets = &offsets }, false);
+    try testing.expect(ring.claim_outstanding());
+    try testing.expectEqual(@as(u32, 0), (try ring.read(10)).records);
+    try testing.expectError(error.BadArgument, ring.commit(offsets[0], 1));
+    try ring.commit(offsets[0], 2);
+    try testing.expect(!ring.claim_outstanding());
+    try testing.expectEqual(@as(u32, 2), (try ring.read(10)).records);
+}
+
+test "Ring: release accepts only record boundaries that were read" {
+    const ring = try Ring.create(testing.allocator, 128, .multi);
+    defer ring.destroy(testing.allocator);
+    try testing.expect(ring.try_push("hello", 1));
+    try testing.expect(ring.try_push("world!", 2));
+    const span = try ring.read(10);
+    try testing.expectEqual(@as(u32, 32), span.bytes);
+    try testing.expectError(error.BadArgument, ring.release(8)); // inside a record
+    try testing.expectError(error.BadArgument, ring.release(40)); // past the tail
+    try testing.expectEqual(@as(u32, 1), try ring.release(16));
+    try testing.expectEqual(@as(u64, 1), ring.depth());
+}
+
+test "Ring: pop_frames reports a buffer too small for the next record" {
+    const ring = try Ring.create(testing.allocator, 128, .single);
+    defer ring.destroy(testing.allocator);
+    try testing.expect(ring.try_push("0123456789", 1));
+    var out: [16]u8 = undefined;
+    try testing.expectError(error.BufferTooSmall, ring.pop_frames(&out, 1));
+    try testing.expectEqual(@as(u64, 1), ring.depth());
+    var big: [24]u8 = undefined;
+    try testing.expectEqual(@as(u32, 1), (try ring.pop_frames(&big, 1)).records);
+}
+
+test "Ring: an empty ring accepts a maximal payload at every offset" {
+    for ([_]Producers{ .single, .multi }) |producers| {
+        const ring = try Ring.create(testing.allocator, 128, producers);
+        defer ring.destroy(testing.allocator);
+        var payload: [56]u8 = undefined;
+        var out: [128]u8 = undefined;
+        for (0..16) |i| {
+            try testing.expect(ring.try_push(pattern(&payload, i), 0));
+            try testing.expectEqual(@as(u32, 1), (try ring.pop_frames(&out, 10)).records);
+            try testing.expect(ring.try_push(payload[0 .. i % 3], 0));
+            try testing.expectEqual(@as(u32, 1), (try ring.pop_frames(&out, 10)).records);
+        }
+    }
+}
+
+// Stress: threads push numbered records; the consumer checks each arrives once, in order per
+// producer, intact.
+
+const stress_records_per_producer: u64 = 50_000;
+
+fn stress_payload(buffer: []u8, producer: u32, seq: u64) []u8 {
+    const length = 8 + (seq * 13 + producer) % 41;
+    std.mem.writeInt(u64, buffer[0..8], seq, .little);
+    for (buffer[8..length], 0..) |*byte, i| byte.* = @truncate(seq +% i *% 3 +% producer);
+    return buffer[0..length];
+}
+
+fn stress_wait() void {
+    std.atomic.spinLoopHint();
+    std.Thread.yield() catch {};
+}
+
+fn stress_produce(ring: *Ring, producer: u32, done: *std.atomic.Value(u32)) void {
+    var buffers: [4][64]u8 = undefined;
+    var seq: u64 = 0;
+    while (seq < stress_records_per_producer) {
+        switch (seq % 3) {
+            0 => if (ring.try_push(stress_payload(&buffers[0], producer, seq), producer)) {
+                seq += 1;
+            } else stress_wait(),
+            1 => {
+                var payloads: [4][]const u8 = undefined;
+                const n: usize = @intCast(@min(4, stress_records_per_producer - seq));
+                for (payloads[0..n], 0..) |*p, i| p.* = stress_payload(&buffers[i], producer, seq + i);
+                const pushed = ring.push_batch(payloads[0..n], producer);
+                if (pushed == 0) stress_wait();
+                seq += pushed;
+            },
+            else => if (stress_claim_one(ring, producer, seq)) {
+                seq += 1;
+            } else stress_wait(),
+        }
+    }
+    _ = done.fetchAdd(1, .release);
+}
+
+fn stress_claim_one(ring: *Ring, producer: u32, seq: u64) bool {
+    var buffer: [64]u8 = undefined;
+    const payload = stress_payload(&buffer, producer, seq);
+    const lengths = [_]u32{@intCast(payload.len)};
+    var offsets: [1]u32 = undefined;
+    const items: LengthItems = .{ .lengths = &lengths, .type = producer };
+    const claimed = ring.claim(items);
+    if (claimed.count == 0) return false;
+    ring.place(claimed, items, OffsetWriter{ .offsets = &offsets }, false);
+    @memcpy(ring.data[offsets[0]..][0..payload.len], payload);
+    ring.commit(offsets[0], 1) catch unreachable;
+    return true;
+}
+
+fn stress_consume(ring: *Ring, producers: u32, done: *std.atomic.Value(u32)) !void {
+    var next_seq: [4]u64 = @splat(0);
+    var out: [1024]u8 = undefined;
+    var expected: [64]u8 = undefined;
+    var received: u64 = 0;
+    const total = stress_records_per_producer * producers;
+    while (received < total) {
+        const finished = done.load(.acquire) == producers;
+        const popped = try ring.pop_frames(&out, 16);
+        if (popped.records == 0) {
+            // Producers done and nothing left: a record was lost.
+            if (finished and ring.depth() == 0 and (try ring.read(1)).bytes == 0) break;
+            stress_wait();
+            continue;
+        }
+        var reader: FrameReader = .{ .frames = out[0..popped.bytes] };
+        while (reader.next()) |record| {
+            try testing.expect(record.type < producers);
+            const seq = std.mem.readInt(u64, record.payload[0..8], .little);
+            try testing.expectEqual(next_seq[record.type], seq);
+            try testing.expectEqualSlices(u8, stress_payload(&expected, record.type, seq), record.payload);
+            next_seq[record.type] += 1;
+            received += 1;
+        }
+    }
+    try testing.expectEqual(total, received);
+    for (next_seq[0..producers]) |seq| try testing.expectEqual(stress_records_per_producer, seq);
+}
+
+fn stress(producers: Producers, producer_threads: u32) !void {
+    const ring = try Ring.create(testing.allocator, 1024, producers);
+    defer ring.destroy(testing.allocator);
+    var done: std.atomic.Value(u32) = .init(0);
+    var threads: [3]std.Thread = undefined;
+    for (threads[0..producer_threads], 0..) |*thread, i| {
+        thread.* = try std.Thread.spawn(.{}, stress_produce, .{ ring, @as(u32, @intCast(i)), &done });
+    }
+    defer for (threads[0..producer_threads]) |thread| thread.join();
+    try stress_consume(ring, producer_threads, &done);
+}
+
+test "Ring: single producer and consumer threads, every record once, in order, intact" {
+    try stress(.single, 1);
+}
+
+test "Ring: three producer threads and a consumer, every record once, in order per producer" {
+    try stress(.multi, 3);
+}

@@ -1,0 +1,43 @@
+//! `zig build` installs the shared library (zig-out/lib/libmeshos.so) and the wasm32 module
+//! (zig-out/bin/meshos.wasm) from the same sources; `zig build test` runs the inline tests.
+
+const std = @import("std");
+
+pub fn build(b: *std.Build) void {
+    const target = b.standardTargetOptions(.{});
+    const optimize = b.standardOptimizeOption(.{});
+
+    const native = b.addLibrary(.{
+        .name = "meshos",
+        .linkage = .dynamic,
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("src/root.zig"),
+            .target = target,
+            .optimize = optimize,
+        }),
+    });
+    b.installArtifact(native);
+
+    const wasm = b.addExecutable(.{
+        .name = "meshos",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("src/root.zig"),
+            .target = b.resolveTargetQuery(.{ .cpu_arch = .wasm32, .os_tag = .freestanding }),
+            .optimize = optimize,
+        }),
+    });
+    wasm.entry = .disabled;
+    wasm.rdynamic = true;
+    b.installArtifact(wasm);
+
+    const tests = b.addTest(.{
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("src/root.zig"),
+            .target = target,
+            .optimize = b.option(std.builtin.OptimizeMode, "test-optimize", "Optimize mode of `zig build test`") orelse .debug,
+        }),
+    });
+    const run_tests = b.addRunArtifact(tests);
+    const test_step = b.step("test", "Run the inline tests");
+    test_step.dependOn(&run_tests.step);
+}
