@@ -7,7 +7,7 @@
 
 import { Identity, MeshOsDaemonSdk } from "../mod.ts";
 import type { DaemonControl } from "../mod.ts";
-import { ShoutingEcho } from "./echo_daemon.ts";
+import { ShoutingEcho, slowDaemon } from "./echo_daemon.ts";
 
 const runtime = "Bun" in globalThis ? "Bun" : "Deno";
 const encoder = new TextEncoder();
@@ -15,7 +15,9 @@ const decoder = new TextDecoder();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const say = (what: string) => console.log(`[demo] ${what}`);
 
-await using sdk = await MeshOsDaemonSdk.start({ thisNode: 0x42n, tickIntervalMs: 50n });
+await using sdk = await MeshOsDaemonSdk.start({ thisNode: 0x42n, tickIntervalMs: 50n }, {
+  ingressIdentity: Identity.fromSeed(new Uint8Array(32).fill(0x07)), // fixed, so the hashes below repeat
+});
 say(`${runtime}: node ${sdk.snapshot().nodeId} started, ring backend "${sdk.backend}"`);
 
 const daemon = new ShoutingEcho();
@@ -41,6 +43,28 @@ for (let i = 0; i < 2; i++) {
   say(`output #${out.sequence}: "${decoder.decode(out.payload)}" (parent hash 0x${out.parentHash.toString(16)})`);
 }
 
+say('ingest "boom": process() throws on the first attempt');
+sdk.ingest(handle.daemonId, encoder.encode("boom"));
+await waitFor(() => sdk.snapshot().daemons[0].lifecycle === "backingOff");
+say(`daemon crashed → ${sdk.snapshot().daemons[0].lifecycle} (restart gate until +500 ms)`);
+const retried = (await outputs.next()).value!;
+const row = sdk.snapshot().daemons[0];
+say(`restarted from its snapshot (seen=${daemon.seen}), retried: output #${retried.sequence} "${decoder.decode(retried.payload)}"; crashes ${row.counters.crashes}, restarts ${row.counters.restarts}`);
+
+const slow = await sdk.registerDaemon(slowDaemon(40), Identity.fromSeed(new Uint8Array(32).fill(0x55)));
+say(`burst of 5000 events into "${slow.daemonName}" (40 µs each)`);
+const pressure = (async () => {
+  const kinds: string[] = [];
+  for await (const event of slow.controlEvents()) {
+    kinds.push(describe(event));
+    if (event.kind === "BackpressureOff") break;
+  }
+  return kinds;
+})();
+sdk.ingestBatch(slow.daemonId, Array.from({ length: 5000 }, (_, i) => encoder.encode(`event ${i}`)));
+say(`slow daemon saw: ${(await pressure).join(" → ")}`);
+await slow.exit();
+
 say("operator: enterMaintenance({ drainForMs: 2000 })");
 sdk.admin.enterMaintenance({ drainForMs: 2000 });
 await waitFor(() => sdk.snapshot().maintenance.state === "Maintenance");
@@ -63,10 +87,12 @@ for (const line of sdk.snapshot().log.records) {
 say(`controls seen by onControl(): ${daemon.controls.join(", ")}`);
 
 function describe(event: DaemonControl): string {
-  return "gracePeriodMs" in event ? `${event.kind}{gracePeriodMs: ${event.gracePeriodMs}}` : event.kind;
+  if ("gracePeriodMs" in event) return `${event.kind}{gracePeriodMs: ${event.gracePeriodMs}}`;
+  if ("level" in event) return `${event.kind}{level: ${event.level.toFixed(2)}}`;
+  return event.kind;
 }
 
 async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await sleep(10);
-  if (!condition()) throw new Error("demo: condition not reached within 2 s");
+  for (let i = 0; i < 500 && !condition(); i++) await sleep(10);
+  if (!condition()) throw new Error("demo: condition not reached within 5 s");
 }

@@ -10,11 +10,15 @@ import type { CausalEvent, DaemonControl, MeshOsDaemon } from "../mod.ts";
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-/** Echoes payloads upper-cased; a payload starting with "boom" makes `process()` throw. */
+/**
+ * Echoes payloads upper-cased. A payload starting with "boom" makes `process()` throw the first
+ * time it is seen (the runtime restarts the daemon and retries it, and the retry succeeds).
+ */
 export class ShoutingEcho implements MeshOsDaemon {
   readonly name: string;
   seen = 0;
   readonly controls: string[] = [];
+  readonly #failedOnce = new Set<string>();
 
   constructor(name = "shouting-echo") {
     this.name = name;
@@ -22,7 +26,10 @@ export class ShoutingEcho implements MeshOsDaemon {
 
   process(event: CausalEvent): Uint8Array[] {
     const text = decoder.decode(event.payload);
-    if (text.startsWith("boom")) throw new Error(`cannot shout "${text}"`);
+    if (text.startsWith("boom") && !this.#failedOnce.has(text)) {
+      this.#failedOnce.add(text);
+      throw new Error(`cannot shout "${text}" (first attempt)`);
+    }
     this.seen++;
     return [encoder.encode(text.toUpperCase())];
   }
@@ -38,4 +45,16 @@ export class ShoutingEcho implements MeshOsDaemon {
   onControl(event: DaemonControl): void {
     this.controls.push(event.kind);
   }
+}
+
+/** A daemon that spends about `microsPerEvent` µs of CPU per event: a slow consumer for bursts. */
+export function slowDaemon(microsPerEvent: number): MeshOsDaemon {
+  return {
+    name: "slow-consumer",
+    process() {
+      const until = performance.now() + microsPerEvent / 1000;
+      while (performance.now() < until) { /* busy: this daemon is slow on purpose */ }
+      return null;
+    },
+  };
 }
