@@ -5,6 +5,7 @@
  * @module
  */
 
+import process from "node:process";
 import { Identity, MeshOsDaemonSdk } from "../mod.ts";
 import type { DaemonControl } from "../mod.ts";
 import { ShoutingEcho, slowDaemon } from "./echo_daemon.ts";
@@ -19,6 +20,9 @@ await using sdk = await MeshOsDaemonSdk.start({ thisNode: 0x42n, tickIntervalMs:
   ingressIdentity: Identity.fromSeed(new Uint8Array(32).fill(0x07)), // fixed, so the hashes below repeat
 });
 say(`${runtime}: node ${sdk.snapshot().nodeId} started, ring backend "${sdk.backend}"`);
+
+const inspector = await sdk.inspect({ port: 0 });
+say(`inspector: ${inspector.url} (statecharts, counters and log, live)`);
 
 const daemon = new ShoutingEcho();
 const identity = Identity.fromSeed(new Uint8Array(32).fill(0x42));
@@ -85,6 +89,11 @@ for (const line of sdk.snapshot().log.records) {
   console.log(`  #${line.seq} ${line.level.padEnd(5)} ${line.daemonId ?? "node"}  ${line.message}`);
 }
 say(`controls seen by onControl(): ${daemon.controls.join(", ")}`);
+
+if (process.argv.includes("--stay")) {
+  say(`node stays up with its inspector at ${inspector.url}; Ctrl-C to stop`);
+  await new Promise(() => {});
+}
 
 function describe(event: DaemonControl): string {
   if ("gracePeriodMs" in event) return `${event.kind}{gracePeriodMs: ${event.gracePeriodMs}}`;

@@ -8,6 +8,9 @@
 /** A test body: sync or async; a throw or a rejection fails the test. */
 export type TestBody = () => void | Promise<void>;
 
+/** The longest a single test may run under Bun (Deno has no per-test limit). */
+const TEST_TIMEOUT_MS = 60_000;
+
 type Register = (name: string, body: TestBody) => void;
 
 interface DenoTestApi {
@@ -22,8 +25,9 @@ async function pickRegister(): Promise<Register> {
     return (name, fn) => deno.test({ name, fn, sanitizeOps: false, sanitizeResources: false });
   }
   const specifier = "bun:test"; // non-literal so Deno never tries to resolve it
-  const bun = (await import(specifier)) as { test: (name: string, fn: TestBody) => void };
-  return (name, fn) => bun.test(name, fn);
+  const bun = (await import(specifier)) as { test: (name: string, fn: TestBody, timeoutMs: number) => void };
+  // Bun 1.4 ignores bunfig's [test].timeout and would cut every test at 5 s.
+  return (name, fn) => bun.test(name, fn, TEST_TIMEOUT_MS);
 }
 
 /** Registers a test with whichever runner loaded this file. */

@@ -106,7 +106,7 @@ test("invalid thresholds are invalid_config naming the field and the value", () 
     assert.equal(err.kind, "invalid_config");
     assert.equal(
       err.detail,
-      "backpressureThreshold: expected greater than backpressureRelease (200), received 200",
+      "backpressureThreshold: expected greater than backpressureRelease (200); got 200",
     );
     return true;
   });

@@ -15,57 +15,24 @@
  */
 
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { activeStateIn, type BrowserSession, openBrowser, waitForActive, workDir } from "./_chromium.ts";
 import type { AnyStateMachine } from "xstate";
 import { test } from "./_harness.ts";
 import { daemonMachine } from "../src/actors/daemon_machine.ts";
 import { maintenanceMachine } from "../src/actors/maintenance_machine.ts";
-import { fakeRuntime } from "../src/viz/_fixtures/fake_runtime.ts";
+import { fakeRuntime } from "./_viz_fixtures/fake_runtime.ts";
 import { BUILTIN_CHART_OPTIONS } from "../src/viz/builtin_chart_options.ts";
 import { cachedSvg } from "../src/viz/chart_cache.ts";
 import { type Inspector, startInspector } from "../src/viz/inspector_server.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-quic",
-];
 const projectRoot = fileURLToPath(new URL("..", import.meta.url));
-const workDir = join(projectRoot, ".tmp");
 const screenshotDir = join(workDir, "inspector-browser");
-const WAIT_MS = 10_000;
 
-/** The id of the highlighted state in a chart (`state:<path>`), or null. */
-function activeStateIn(page: Page, chartSelector: string): Promise<string | null> {
-  return page.locator(`${chartSelector} g.active`).first().getAttribute("id", { timeout: WAIT_MS });
-}
-
-function waitForActive(page: Page, chartSelector: string, stateId: string): Promise<unknown> {
-  return page.waitForFunction(
-    ([selector, id]) => document.querySelector(`${selector} g.active`)?.id === id,
-    [chartSelector, stateId] as const,
-    { timeout: WAIT_MS },
-  );
-}
-
-interface Session {
-  context: BrowserContext;
-  page: Page;
+interface Session extends BrowserSession {
   inspector: Inspector;
-  profileDir: string;
-  /** Page errors, console errors and requests that left the inspector's origin. */
-  problems: string[];
 }
 
 const runtime = fakeRuntime();
@@ -77,14 +44,7 @@ const ingest = `[data-daemon-id="${runtime.daemon("ingest").daemonId}"]`;
 const enricher = `[data-daemon-id="${runtime.daemon("enricher").daemonId}"]`;
 
 async function openSession(): Promise<Session> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium); ` +
-        "the inspector browser test cannot run without it",
-    );
-  }
   await mkdir(screenshotDir, { recursive: true });
-  const profileDir = await mkdtemp(join(workDir, "chromium-profile-"));
   // Warm the chart cache (the first Graphviz render compiles its wasm) for every state the test visits.
   for (const state of ["running.normal", "running.backpressured", "draining", "drained"]) {
     await cachedSvg(machines.daemon, { ...BUILTIN_CHART_OPTIONS.daemon, highlight: [state] });
@@ -93,39 +53,24 @@ async function openSession(): Promise<Session> {
     await cachedSvg(machines.maintenance, { ...BUILTIN_CHART_OPTIONS.maintenance, highlight: [state] });
   }
   const inspector = await startInspector({ port: 0, getSnapshot: runtime.getSnapshot, machines });
-  const context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    // Chromium leaves scratch folders in TMPDIR: keep them in the work folder.
-    env: { ...process.env, TMPDIR: workDir },
-    viewport: { width: 1440, height: 900 },
-  }).catch(async (error) => {
+  const browser = await openBrowser(new URL(inspector.url).origin).catch(async (error) => {
     await inspector.close();
     throw error;
   });
-  const page = context.pages()[0] ?? await context.newPage();
-  const problems: string[] = [];
-  const origin = new URL(inspector.url).origin;
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error") problems.push(`console error: ${message.text()}`);
-  });
-  page.on("request", (request) => {
-    if (!request.url().startsWith(origin)) problems.push(`external request: ${request.url()}`);
-  });
-  return { context, page, inspector, profileDir, problems };
+  return { ...browser, inspector };
 }
 
-// Started at load; a failure (no Chromium, say) is rethrown by every test below.
-const opening: Promise<Session> = openSession();
-opening.catch(() => {});
-const session = (): Promise<Session> => opening;
+// Opened while the module loads, before any test's clock starts; a failure (no Chromium, say)
+// is rethrown by every test below.
+const opened = await openSession().then((ready) => ({ ready, error: null }), (error: unknown) => ({ ready: null, error }));
+function session(): Promise<Session> {
+  return opened.ready ? Promise.resolve(opened.ready) : Promise.reject(opened.error);
+}
 
 test("inspector in Chromium: the page loads and shows each daemon with its current state", async () => {
   const { page, inspector } = await session();
   await page.goto(inspector.url);
-  await page.waitForSelector("#status[data-state=live]", { timeout: WAIT_MS });
+  await page.waitForSelector("#status[data-state=live]", { timeout: 10_000 });
   assert.deepEqual(await page.locator("#daemons .daemon .name").allTextContents(), ["ingest", "enricher"]);
   assert.equal(await activeStateIn(page, `${ingest} .chart`), "state:running.normal");
   assert.equal(await activeStateIn(page, `${enricher} .chart`), "state:running.backpressured");
@@ -167,12 +112,11 @@ test("inspector in Chromium: a finished drain shows drained and Maintenance", as
 });
 
 test("inspector in Chromium: no script errors, no external requests; everything closes", async () => {
-  const { context, inspector, profileDir, problems } = await session();
+  const { close, inspector, problems } = await session();
   try {
     assert.deepEqual(problems, []);
   } finally {
-    await context.close();
+    await close();
     await inspector.close();
-    await rm(profileDir, { recursive: true, force: true });
   }
 });

@@ -11,7 +11,7 @@ import { test } from "./_harness.ts";
 import { daemonMachine } from "../src/actors/daemon_machine.ts";
 import { maintenanceMachine } from "../src/actors/maintenance_machine.ts";
 import { MeshOsSdkError } from "../src/errors/meshos_sdk_error.ts";
-import { fakeRuntime } from "../src/viz/_fixtures/fake_runtime.ts";
+import { fakeRuntime } from "./_viz_fixtures/fake_runtime.ts";
 import type { InspectorUpdate } from "../src/viz/inspector_handler.ts";
 import { type InspectorOptions, startInspector } from "../src/viz/inspector_server.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { type ActorLogic, type AnyStateMachine, type AnyStateNode, createActor, type EventObject } from "xstate";
-import { getAdjacencyMap, getShortestPaths } from "xstate/graph";
+import { createActor } from "xstate";
 import { test } from "./_harness.ts";
+import { assertEveryTransitionCovered } from "./_statechart_coverage.ts";
 import {
   canEnterMaintenance,
   canExitMaintenance,
@@ -12,7 +12,6 @@ import {
   type MaintenanceEvent,
   type MaintenanceKind,
   maintenanceKind,
-  type MaintenanceMachineInput,
   maintenanceMachine,
   type MaintenanceSnapshot,
   maintenanceView,
@@ -52,34 +51,6 @@ function nodeIn(kind: MaintenanceKind) {
 // ---------------------------------------------------------------------------------------------
 // Graph walk: every declared state and transition is reached by xstate/graph and replayed.
 
-function allStateNodes(node: AnyStateNode): AnyStateNode[] {
-  return [node, ...Object.values(node.states).flatMap((child) => allStateNodes(child as AnyStateNode))];
-}
-
-function declaredTransitions(machine: AnyStateMachine): Map<string, unknown> {
-  const declared = new Map<string, unknown>();
-  for (const node of allStateNodes(machine.root)) {
-    for (const [eventType, defs] of node.transitions) {
-      defs.forEach((def, index) => declared.set(transitionKey(node, eventType, index, def), def));
-    }
-  }
-  return declared;
-}
-
-function transitionKey(node: AnyStateNode, eventType: string, index: number, def: { target?: readonly AnyStateNode[] }) {
-  const targets = def.target?.map((t) => t.id).join(",") ?? "(stay)";
-  return `${node.id} --${eventType}#${index}--> ${targets}`;
-}
-
-function keyOfTaken(def: { source: AnyStateNode; eventType: string; target?: readonly AnyStateNode[] }): string {
-  const index = def.source.transitions.get(def.eventType)!.indexOf(def as never);
-  return transitionKey(def.source, def.eventType, index, def);
-}
-
-function actionNames(def: { actions: readonly unknown[] }): string[] {
-  return def.actions.map((a) => typeof a === "string" ? a : (a as { type: string }).type);
-}
-
 const EMIT_OF_ACTION: Record<string, string> = { emitDrainStart: "drainStart", emitDrainFinish: "drainFinish" };
 
 function sampleEvents(snapshot: MaintenanceSnapshot): MaintenanceEvent[] {
@@ -99,52 +70,14 @@ function sampleEvents(snapshot: MaintenanceSnapshot): MaintenanceEvent[] {
 }
 
 test("graph walk: every maintenance state and every declared transition is covered", () => {
-  const serializeState = (s: MaintenanceSnapshot) => JSON.stringify(s.value);
-  const options = { input: { now: 0, ...CONFIG }, events: sampleEvents, serializeState };
-  // getAdjacencyMap's typing cannot see through the machine's emitted-event type; the logic is the same.
-  const logic = maintenanceMachine as unknown as ActorLogic<MaintenanceSnapshot, MaintenanceEvent, MaintenanceMachineInput>;
-  const adjacency = getAdjacencyMap(logic, options);
-  const pathTo = new Map(getShortestPaths(maintenanceMachine, options).map((p) => [serializeState(p.state), p]));
-  const declared = declaredTransitions(maintenanceMachine);
-  const covered = new Set<string>();
-  let replays = 0;
-
-  for (const [key, vertex] of Object.entries(adjacency)) {
-    const path = pathTo.get(key);
-    assert.ok(path, `no path to ${key}`);
-    const edges = Object.values(vertex.transitions) as { event: MaintenanceEvent; state: MaintenanceSnapshot }[];
-    for (const { event, state: next } of edges) {
-      const taken = maintenanceMachine.getTransitionData(vertex.state, event);
-      if (taken.length === 0) {
-        assert.deepEqual(next.value, vertex.state.value, `ignored ${event.type} must not move ${key}`);
-        continue;
-      }
-      taken.forEach((def) => covered.add(keyOfTaken(def)));
-      // Replay the path and the transition on a real actor; the emits must match the chart's emit actions.
-      const node = startNode(0);
-      for (const step of path.steps) {
-        if (!(step.event as EventObject).type.startsWith("xstate.")) node.send(step.event);
-      }
-      assert.equal(serializeState(node.actor.getSnapshot()), key);
-      node.emitted.length = 0;
-      node.send(event);
-      assert.deepEqual(node.actor.getSnapshot().value, next.value, `${key} + ${JSON.stringify(event)}`);
-      const expectedEmits = taken.flatMap(actionNames).flatMap((n) => EMIT_OF_ACTION[n] ? [EMIT_OF_ACTION[n]] : []);
-      assert.deepEqual(node.emitted.map((e) => e.type), expectedEmits, `emits of ${key} + ${event.type}`);
-      replays++;
-    }
-  }
-
-  const reached = new Set(Object.values(adjacency).map((v) => `maintenance.${v.state.value as string}`));
-  const declaredStates = allStateNodes(maintenanceMachine.root).slice(1).map((n) => n.id);
-  assert.deepEqual([...reached].sort(), [...declaredStates].sort(), "reachable states = declared states");
-  assert.deepEqual(
-    [...declared.keys()].filter((k) => !covered.has(k)),
-    [],
-    "every declared transition is taken by the walk",
-  );
-  assert.deepEqual([...covered].filter((k) => !declared.has(k)), []);
-  assert.ok(replays > 0);
+  assertEveryTransitionCovered(maintenanceMachine, {
+    input: { now: 0, ...CONFIG },
+    events: sampleEvents,
+    serializeState: (s) => JSON.stringify(s.value),
+    // The chart's emit actions decide which broadcasts a replay must see.
+    expectedEmits: (actions) => actions.flatMap((n) => EMIT_OF_ACTION[n] ? [EMIT_OF_ACTION[n]] : []),
+    describeEmit: (emitted) => emitted.type,
+  });
 });
 
 test("the chart accepts an observed transition exactly when isValidSuccessor allows it (all 36 pairs)", () => {
@@ -266,7 +199,7 @@ test("MS-11 admin.exit from Active leaves Active (rejected visibly); from Mainte
   assert.equal(active.kind(), "Active");
   assert.equal(
     explainAdminRejection(active.actor.getSnapshot(), "exit"),
-    "exitMaintenance: expected the node in Maintenance or DrainFailed, received Active",
+    "exitMaintenance: expected the node in Maintenance or DrainFailed; got Active",
   );
   const node = nodeIn("Maintenance");
   assert.equal(canExitMaintenance(node.actor.getSnapshot()), true);
@@ -434,7 +367,7 @@ test("admin.enter from any state but Active/Entering is rejected (differs from u
     assert.equal(canEnterMaintenance(node.actor.getSnapshot()), false);
     assert.equal(
       explainAdminRejection(node.actor.getSnapshot(), "enter"),
-      `enterMaintenance: expected the node in Active or EnteringMaintenance, received ${kind}`,
+      `enterMaintenance: expected the node in Active or EnteringMaintenance; got ${kind}`,
     );
     const before = node.actor.getSnapshot().context;
     node.send({ type: "admin.enter", now: 50_000, drainForMs: null });

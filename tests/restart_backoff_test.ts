@@ -167,7 +167,7 @@ test("config: partial override, undefined means default, invalid values are inva
   assert.throws(() => resolveBackoffConfig({ factor: 0.5 }), (err: unknown) => {
     assert.ok(err instanceof MeshOsSdkError);
     assert.equal(err.kind, "invalid_config");
-    assert.equal(err.detail, "backoff.factor: expected a finite number >= 1, received 0.5");
+    assert.equal(err.detail, "backoff.factor: expected a finite number >= 1; got 0.5");
     return true;
   });
   assert.throws(() => resolveBackoffConfig({ initialMs: Number.NaN }), /backoff.initialMs/);

@@ -106,10 +106,10 @@ test("ingest rejects unknown daemons and non-bytes payloads", async () => {
 
 test("admin commands outside their states are invalid_transition", async () => {
   const { sdk, clock } = await startManual();
-  await rejectsWithKind(() => sdk.admin.exitMaintenance(), "invalid_transition", /^exitMaintenance: expected the node in Maintenance or DrainFailed, received Active$/);
+  await rejectsWithKind(() => sdk.admin.exitMaintenance(), "invalid_transition", /^exitMaintenance: expected the node in Maintenance or DrainFailed; got Active$/);
   sdk.admin.enterMaintenance({});
   await clock.advance(100);
-  await rejectsWithKind(() => sdk.admin.enterMaintenance({}), "invalid_transition", /^enterMaintenance: expected the node in Active or EnteringMaintenance, received Maintenance$/);
+  await rejectsWithKind(() => sdk.admin.enterMaintenance({}), "invalid_transition", /^enterMaintenance: expected the node in Active or EnteringMaintenance; got Maintenance$/);
   await rejectsWithKind(() => sdk.admin.enterMaintenance({ drainForMs: 0 }), "invalid_argument", /^drainForMs: expected a positive integer number of ms; got 0$/);
   await sdk.shutdown();
 });

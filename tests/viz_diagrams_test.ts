@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "./_harness.ts";
 import { diagramFiles } from "../src/viz/diagram_files.ts";
+import { withDiagrams } from "../scripts/readme_diagrams.ts";
 
 const projectRoot = fileURLToPath(new URL("..", import.meta.url));
 
@@ -30,5 +31,14 @@ test("docs/diagrams: every committed diagram is up to date with the machines", a
     [],
     `stale diagrams: ${stale.join(", ")}; regenerate with \`bun scripts/gen_diagrams.ts\` ` +
       "(or `deno run --allow-read --allow-write scripts/gen_diagrams.ts`) and commit them",
+  );
+});
+
+test("README.md: the embedded Mermaid statecharts are up to date with the machines", async () => {
+  const readme = await readFile(join(projectRoot, "README.md"), "utf8");
+  assert.ok(readme.includes("<!-- diagram:daemon -->") && readme.includes("<!-- diagram:maintenance -->"));
+  assert.ok(
+    readme === await withDiagrams(readme),
+    "README.md diagrams are stale; regenerate with `bun scripts/gen_diagrams.ts` and commit",
   );
 });

@@ -9,7 +9,7 @@ import type { AnyStateMachine } from "xstate";
 import { test } from "./_harness.ts";
 import { daemonMachine } from "../src/actors/daemon_machine.ts";
 import { maintenanceMachine } from "../src/actors/maintenance_machine.ts";
-import { pipelineMachine, supervisorMachine } from "../src/viz/_fixtures/sample_machines.ts";
+import { pipelineMachine, supervisorMachine } from "./_viz_fixtures/sample_machines.ts";
 import { chartModel } from "../src/viz/chart_model.ts";
 import { toMermaid } from "../src/viz/to_mermaid.ts";
 

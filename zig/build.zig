@@ -6,6 +6,7 @@ const std = @import("std");
 pub fn build(b: *std.Build) void {
     const target = b.standardTargetOptions(.{});
     const optimize = b.standardOptimizeOption(.{});
+    const strip = optimize != .debug;
 
     const native = b.addLibrary(.{
         .name = "meshos",
@@ -14,6 +15,7 @@ pub fn build(b: *std.Build) void {
             .root_source_file = b.path("src/root.zig"),
             .target = target,
             .optimize = optimize,
+            .strip = strip,
         }),
     });
     b.installArtifact(native);
@@ -24,6 +26,9 @@ pub fn build(b: *std.Build) void {
             .root_source_file = b.path("src/root.zig"),
             .target = b.resolveTargetQuery(.{ .cpu_arch = .wasm32, .os_tag = .freestanding }),
             .optimize = optimize,
+            // No shared memory: one JS thread owns the instance, so atomics can be plain.
+            .single_threaded = true,
+            .strip = strip,
         }),
     });
     wasm.entry = .disabled;

@@ -81,13 +81,13 @@ export function createBackpressureHysteresis(
   if (config.threshold <= config.release) {
     throw new MeshOsSdkError(
       "invalid_config",
-      `backpressureThreshold: expected greater than backpressureRelease (${config.release}), received ${config.threshold}`,
+      `backpressureThreshold: expected greater than backpressureRelease (${config.release}); got ${config.threshold}`,
     );
   }
   if (!(config.resendStep > 0) || !Number.isFinite(config.resendStep)) {
     throw new MeshOsSdkError(
       "invalid_config",
-      `resendStep: expected a finite number > 0, received ${describeValue(config.resendStep)}`,
+      `resendStep: expected a finite number > 0; got ${describeValue(config.resendStep)}`,
     );
   }
   return { config, active: false, lastSentLevel: null };
@@ -166,7 +166,7 @@ function requireFinite(field: string, value: number, minimum: number): void {
   if (typeof value !== "number" || !Number.isFinite(value) || value < minimum) {
     throw new MeshOsSdkError(
       "invalid_config",
-      `${field}: expected a finite number >= ${minimum}, received ${describeValue(value)}`,
+      `${field}: expected a finite number >= ${minimum}; got ${describeValue(value)}`,
     );
   }
 }

@@ -168,6 +168,41 @@ function clampLevel(level: number): number {
   return Number.isNaN(level) ? 0 : Math.min(1, Math.max(0, level));
 }
 
+// Transitions several states share. A target resolves from the state that uses it, so these fit
+// top-level states only.
+
+/** A stop request (running, draining, drained, and the restart gate). */
+const STOP_TO_STOPPING = { target: "stopping", actions: "recordStop" } as const;
+
+/** A crash while the daemon processes events (running, draining): guards pick the restart gate. */
+const CRASH_TO_GATE = [
+  { guard: "crashTripsLoop", target: "crashLooping", actions: "recordCrash" },
+  { target: "backingOff", actions: "recordCrash" },
+] as const;
+
+/** Maintenance is over (draining, drained): back to the running substate the level asks for. */
+const RESUME_TO_RUNNING = [
+  { guard: "backpressureActive", target: "running.backpressured", actions: "clearDrainDeadline" },
+  { target: "running.normal", actions: "clearDrainDeadline" },
+] as const;
+
+/** The restart gate (backingOff, crashLooping): released by a tick at its end, forced, or stopped. */
+const RESTART_GATE_TRANSITIONS = {
+  tick: [
+    {
+      guard: and(["restartGateOpen", "backpressureActive"]),
+      target: "running.backpressured",
+      actions: ["restartFromGate", "emitRestart"],
+    },
+    { guard: "restartGateOpen", target: "running.normal", actions: ["restartFromGate", "emitRestart"] },
+  ],
+  "restart.force": [
+    { guard: "backpressureActive", target: "running.backpressured", actions: ["forceRestart", "emitRestart"] },
+    { target: "running.normal", actions: ["forceRestart", "emitRestart"] },
+  ],
+  stop: STOP_TO_STOPPING,
+} as const;
+
 /** The daemon lifecycle statechart. */
 export const daemonMachine = setup({
   types: {
@@ -253,11 +288,8 @@ export const daemonMachine = setup({
       initial: "normal",
       on: {
         "drain.start": { target: "draining", actions: "recordDrainDeadline" },
-        stop: { target: "stopping", actions: "recordStop" },
-        crash: [
-          { guard: "crashTripsLoop", target: "crashLooping", actions: "recordCrash" },
-          { target: "backingOff", actions: "recordCrash" },
-        ],
+        stop: STOP_TO_STOPPING,
+        crash: CRASH_TO_GATE,
         // Stays in the current substate: the daemon is restored in place.
         "restart.force": { actions: ["forceRestart", "emitRestart"] },
       },
@@ -276,60 +308,19 @@ export const daemonMachine = setup({
     draining: {
       on: {
         "drain.ack": { target: "drained" },
-        resume: [
-          { guard: "backpressureActive", target: "running.backpressured", actions: "clearDrainDeadline" },
-          { target: "running.normal", actions: "clearDrainDeadline" },
-        ],
-        stop: { target: "stopping", actions: "recordStop" },
-        crash: [
-          { guard: "crashTripsLoop", target: "crashLooping", actions: "recordCrash" },
-          { target: "backingOff", actions: "recordCrash" },
-        ],
+        resume: RESUME_TO_RUNNING,
+        stop: STOP_TO_STOPPING,
+        crash: CRASH_TO_GATE,
       },
     },
     drained: {
       on: {
-        resume: [
-          { guard: "backpressureActive", target: "running.backpressured", actions: "clearDrainDeadline" },
-          { target: "running.normal", actions: "clearDrainDeadline" },
-        ],
-        stop: { target: "stopping", actions: "recordStop" },
+        resume: RESUME_TO_RUNNING,
+        stop: STOP_TO_STOPPING,
       },
     },
-    backingOff: {
-      on: {
-        tick: [
-          {
-            guard: and(["restartGateOpen", "backpressureActive"]),
-            target: "running.backpressured",
-            actions: ["restartFromGate", "emitRestart"],
-          },
-          { guard: "restartGateOpen", target: "running.normal", actions: ["restartFromGate", "emitRestart"] },
-        ],
-        "restart.force": [
-          { guard: "backpressureActive", target: "running.backpressured", actions: ["forceRestart", "emitRestart"] },
-          { target: "running.normal", actions: ["forceRestart", "emitRestart"] },
-        ],
-        stop: { target: "stopping", actions: "recordStop" },
-      },
-    },
-    crashLooping: {
-      on: {
-        tick: [
-          {
-            guard: and(["restartGateOpen", "backpressureActive"]),
-            target: "running.backpressured",
-            actions: ["restartFromGate", "emitRestart"],
-          },
-          { guard: "restartGateOpen", target: "running.normal", actions: ["restartFromGate", "emitRestart"] },
-        ],
-        "restart.force": [
-          { guard: "backpressureActive", target: "running.backpressured", actions: ["forceRestart", "emitRestart"] },
-          { target: "running.normal", actions: ["forceRestart", "emitRestart"] },
-        ],
-        stop: { target: "stopping", actions: "recordStop" },
-      },
-    },
+    backingOff: { on: RESTART_GATE_TRANSITIONS },
+    crashLooping: { on: RESTART_GATE_TRANSITIONS },
     stopping: {},
     stopped: { type: "final" },
   },

@@ -143,6 +143,23 @@ export function isValidSuccessor(from: MaintenanceKind, to: MaintenanceKind): bo
   return from === to || VALID_SUCCESSORS[from].includes(to);
 }
 
+/** An observed transition to the current state: the fields are replaced in place, nothing is emitted. */
+function observedReplace(current: MaintenanceKind) {
+  return { guard: { type: "observedTargetIs", params: { target: current } }, actions: "adoptObserved" } as const;
+}
+
+/**
+ * An observed arc of the validity table to `target`: adopts the observed fields, then sends the
+ * control broadcast `emit` when the arc enters or leaves EnteringMaintenance.
+ */
+function observedArc(target: MaintenanceKind, emit?: "emitDrainStart" | "emitDrainFinish") {
+  return {
+    guard: { type: "observedTargetIs", params: { target } },
+    target,
+    actions: emit === undefined ? "adoptObserved" : ["adoptObserved", emit] as const,
+  } as const;
+}
+
 /**
  * The node's maintenance statechart. State ids are the upstream variant names.
  */
@@ -210,11 +227,7 @@ export const maintenanceMachine = setup({
     Active: {
       on: {
         "admin.enter": { target: "EnteringMaintenance", actions: ["beginDrain", "emitDrainStart"] },
-        observed: {
-          guard: { type: "observedTargetIs", params: { target: "EnteringMaintenance" } },
-          target: "EnteringMaintenance",
-          actions: ["adoptObserved", "emitDrainStart"],
-        },
+        observed: observedArc("EnteringMaintenance", "emitDrainStart"),
       },
     },
     EnteringMaintenance: {
@@ -222,20 +235,9 @@ export const maintenanceMachine = setup({
         // Same-variant replace: new since/deadline, no second DrainStart.
         "admin.enter": { actions: "beginDrain" },
         observed: [
-          {
-            guard: { type: "observedTargetIs", params: { target: "EnteringMaintenance" } },
-            actions: "adoptObserved",
-          },
-          {
-            guard: { type: "observedTargetIs", params: { target: "Maintenance" } },
-            target: "Maintenance",
-            actions: ["adoptObserved", "emitDrainFinish"],
-          },
-          {
-            guard: { type: "observedTargetIs", params: { target: "DrainFailed" } },
-            target: "DrainFailed",
-            actions: ["adoptObserved", "emitDrainFinish"],
-          },
+          observedReplace("EnteringMaintenance"),
+          observedArc("Maintenance", "emitDrainFinish"),
+          observedArc("DrainFailed", "emitDrainFinish"),
         ],
         tick: [
           // A finished drain wins even when the deadline has passed (upstream reconcile order).
@@ -247,69 +249,24 @@ export const maintenanceMachine = setup({
     Maintenance: {
       on: {
         "admin.exit": { target: "ExitingMaintenance", actions: "restartClock" },
-        observed: [
-          {
-            guard: { type: "observedTargetIs", params: { target: "Maintenance" } },
-            actions: "adoptObserved",
-          },
-          {
-            guard: { type: "observedTargetIs", params: { target: "ExitingMaintenance" } },
-            target: "ExitingMaintenance",
-            actions: "adoptObserved",
-          },
-          {
-            guard: { type: "observedTargetIs", params: { target: "DrainFailed" } },
-            target: "DrainFailed",
-            actions: "adoptObserved",
-          },
-        ],
+        observed: [observedReplace("Maintenance"), observedArc("ExitingMaintenance"), observedArc("DrainFailed")],
       },
     },
     ExitingMaintenance: {
       on: {
-        observed: [
-          {
-            guard: { type: "observedTargetIs", params: { target: "ExitingMaintenance" } },
-            actions: "adoptObserved",
-          },
-          {
-            guard: { type: "observedTargetIs", params: { target: "Recovery" } },
-            target: "Recovery",
-            actions: "adoptObserved",
-          },
-        ],
+        observed: [observedReplace("ExitingMaintenance"), observedArc("Recovery")],
         tick: { guard: "allDaemonsRunningHealthy", target: "Recovery", actions: "restartClock" },
       },
     },
     DrainFailed: {
       on: {
         "admin.exit": { target: "ExitingMaintenance", actions: "restartClock" },
-        observed: [
-          {
-            guard: { type: "observedTargetIs", params: { target: "DrainFailed" } },
-            actions: "adoptObserved",
-          },
-          {
-            guard: { type: "observedTargetIs", params: { target: "ExitingMaintenance" } },
-            target: "ExitingMaintenance",
-            actions: "adoptObserved",
-          },
-        ],
+        observed: [observedReplace("DrainFailed"), observedArc("ExitingMaintenance")],
       },
     },
     Recovery: {
       on: {
-        observed: [
-          {
-            guard: { type: "observedTargetIs", params: { target: "Recovery" } },
-            actions: "adoptObserved",
-          },
-          {
-            guard: { type: "observedTargetIs", params: { target: "Active" } },
-            target: "Active",
-            actions: "adoptObserved",
-          },
-        ],
+        observed: [observedReplace("Recovery"), observedArc("Active")],
         tick: { guard: "recoveryRampElapsed", target: "Active", actions: "restartClock" },
       },
     },
@@ -392,12 +349,12 @@ export function canExitMaintenance(snapshot: MaintenanceSnapshot): boolean {
  * @example
  * ```ts
  * explainAdminRejection(snapshot, "exit");
- * // "exitMaintenance: expected the node in Maintenance or DrainFailed, received Active"
+ * // "exitMaintenance: expected the node in Maintenance or DrainFailed; got Active"
  * ```
  */
 export function explainAdminRejection(snapshot: MaintenanceSnapshot, command: "enter" | "exit"): string | null {
   if (command === "enter") {
-    return canEnterMaintenance(snapshot) ? null : `enterMaintenance: expected the node in Active or EnteringMaintenance, received ${maintenanceKind(snapshot)}`;
+    return canEnterMaintenance(snapshot) ? null : `enterMaintenance: expected the node in Active or EnteringMaintenance; got ${maintenanceKind(snapshot)}`;
   }
-  return canExitMaintenance(snapshot) ? null : `exitMaintenance: expected the node in Maintenance or DrainFailed, received ${maintenanceKind(snapshot)}`;
+  return canExitMaintenance(snapshot) ? null : `exitMaintenance: expected the node in Maintenance or DrainFailed; got ${maintenanceKind(snapshot)}`;
 }

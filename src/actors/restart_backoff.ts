@@ -89,14 +89,14 @@ export function resolveBackoffConfig(partial: Partial<RestartBackoffConfig> = {}
     if (typeof value !== "number" || !Number.isFinite(value) || value < minimum) {
       throw new MeshOsSdkError(
         "invalid_config",
-        `backoff.${field}: expected a finite number >= ${minimum}, received ${describeValue(value)}`,
+        `backoff.${field}: expected a finite number >= ${minimum}; got ${describeValue(value)}`,
       );
     }
   }
   if (config.maxMs < config.initialMs) {
     throw new MeshOsSdkError(
       "invalid_config",
-      `backoff.maxMs: expected >= initialMs (${config.initialMs}), received ${config.maxMs}`,
+      `backoff.maxMs: expected >= initialMs (${config.initialMs}); got ${config.maxMs}`,
     );
   }
   return config;

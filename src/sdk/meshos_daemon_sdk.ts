@@ -13,6 +13,9 @@ import { Identity } from "../identity/identity.ts";
 import { type ActionDispatcher, LoggingDispatcher } from "../runtime/action_dispatcher.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { MeshRuntime } from "../runtime/mesh_runtime.ts";
+import { daemonMachine } from "../actors/daemon_machine.ts";
+import { maintenanceMachine } from "../actors/maintenance_machine.ts";
+import { type Inspector, startInspector } from "../viz/inspector_server.ts";
 import type { RuntimeSnapshot } from "../runtime/runtime_snapshot.ts";
 import { resolveConfig, resolveCount } from "./config.ts";
 import { checkDaemon } from "./daemon_spec.ts";
@@ -56,6 +59,7 @@ export class MeshOsDaemonSdk {
   readonly #runtime: MeshRuntime;
   readonly #dispatcher: ActionDispatcher;
   #shutDown = false;
+  readonly #inspectors = new Set<Inspector>();
   /** Operator commands (maintenance, stop, restart). */
   readonly admin: MeshOsAdmin;
 
@@ -166,7 +170,34 @@ export class MeshOsDaemonSdk {
   async shutdown(): Promise<void> {
     this.#live();
     this.#shutDown = true;
+    const inspectors = [...this.#inspectors];
+    this.#inspectors.clear();
+    await Promise.all(inspectors.map((inspector) => inspector.close()));
     this.#runtime.close();
+  }
+
+  /**
+   * Serves the live inspector on localhost: each daemon's statechart with its current state
+   * highlighted, the node's maintenance state, counters and the log tail, updated over SSE.
+   * Read-only. Binds 127.0.0.1 unless `hostname` says otherwise; port 0 picks a free one.
+   * Closed by `shutdown()`.
+   */
+  async inspect(options: { port?: number; hostname?: string } = {}): Promise<Inspector> {
+    this.#live();
+    const inspector = await startInspector({
+      port: options.port ?? 0,
+      hostname: options.hostname,
+      getSnapshot: () => this.#runtime.snapshot(),
+      machines: { daemon: daemonMachine, maintenance: maintenanceMachine },
+    });
+    this.#inspectors.add(inspector);
+    return {
+      url: inspector.url,
+      close: async () => {
+        this.#inspectors.delete(inspector);
+        await inspector.close();
+      },
+    };
   }
 
   /** `await using`: shuts down if still running. */

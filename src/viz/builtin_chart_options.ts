@@ -7,10 +7,24 @@
 
 import type { ChartOptions } from "./chart_options.ts";
 
-/** Name of a built-in statechart. */
+/**
+ * Name of a built-in statechart.
+ *
+ * @example
+ * ```ts
+ * const name: BuiltinChartName = "maintenance";
+ * ```
+ */
 export type BuiltinChartName = "daemon" | "maintenance";
 
-/** Names of the built-in statecharts, in the order the CLI prints them. */
+/**
+ * Names of the built-in statecharts, in the order the CLI prints them.
+ *
+ * @example
+ * ```ts
+ * for (const name of BUILTIN_CHART_NAMES) console.log(toMermaid(builtinChart(name).machine));
+ * ```
+ */
 export const BUILTIN_CHART_NAMES: readonly BuiltinChartName[] = ["daemon", "maintenance"];
 
 /**

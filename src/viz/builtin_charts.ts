@@ -11,7 +11,15 @@ import { maintenanceMachine } from "../actors/maintenance_machine.ts";
 import { BUILTIN_CHART_OPTIONS, type BuiltinChartName } from "./builtin_chart_options.ts";
 import type { ChartOptions } from "./chart_options.ts";
 
-/** A built-in statechart and its default drawing options. */
+/**
+ * A built-in statechart and its default drawing options.
+ *
+ * @example
+ * ```ts
+ * const chart: BuiltinChart = builtinChart("daemon");
+ * console.log(chart.options.direction); // "LR"
+ * ```
+ */
 export interface BuiltinChart {
   name: BuiltinChartName;
   machine: AnyStateMachine;

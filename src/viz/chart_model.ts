@@ -10,10 +10,25 @@
 import type { AnyStateMachine } from "xstate";
 import { guardLabel } from "./guard_label.ts";
 
-/** The kind of a state node, as XState names it. */
+/**
+ * The kind of a state node, as XState names it.
+ *
+ * @example
+ * ```ts
+ * const kind: ChartStateType = chartModel(daemonMachine).states.get("running")!.type; // "compound"
+ * ```
+ */
 export type ChartStateType = "atomic" | "compound" | "parallel" | "final" | "history";
 
-/** One state of the chart. */
+/**
+ * One state of the chart.
+ *
+ * @example
+ * ```ts
+ * const running: ChartState = chartModel(daemonMachine).states.get("running")!;
+ * running.children.map((child) => child.path); // ["running.normal", "running.backpressured"]
+ * ```
+ */
 export interface ChartState {
   /** Dotted path from the root, e.g. `running.backpressured`; `""` for the machine itself. */
   path: string;
@@ -30,10 +45,25 @@ export interface ChartState {
   parent: string | null;
 }
 
-/** What made a transition fire. */
+/**
+ * What made a transition fire.
+ *
+ * @example
+ * ```ts
+ * const delayed = chartModel(machine).transitions.filter((t) => t.kind === ("after" satisfies ChartTransitionKind));
+ * ```
+ */
 export type ChartTransitionKind = "event" | "after" | "always" | "done" | "error";
 
-/** One transition; a transition with several targets appears once with all of them. */
+/**
+ * One transition; a transition with several targets appears once with all of them.
+ *
+ * @example
+ * ```ts
+ * const labels = chartModel(maintenanceMachine).transitions.map((t: ChartTransition) => t.label);
+ * // ["admin.enter", "observed [observedTargetIs(EnteringMaintenance)]", …]
+ * ```
+ */
 export interface ChartTransition {
   /** Path of the state that owns the transition (`""` for the machine root). */
   source: string;
@@ -50,7 +80,15 @@ export interface ChartTransition {
   label: string;
 }
 
-/** The whole chart. */
+/**
+ * The whole chart.
+ *
+ * @example
+ * ```ts
+ * const model: ChartModel = chartModel(daemonMachine);
+ * console.log(model.id, model.states.size, model.transitions.length);
+ * ```
+ */
 export interface ChartModel {
   /** The machine's id. */
   id: string;

@@ -10,10 +10,25 @@ import { builtinChart } from "./builtin_charts.ts";
 import { toMermaid } from "./to_mermaid.ts";
 import { toSvg } from "./to_svg.ts";
 
-/** Folder of the committed diagrams, relative to the project root. */
+/**
+ * Folder of the committed diagrams, relative to the project root.
+ *
+ * @example
+ * ```ts
+ * const daemonSvg = `${DIAGRAMS_DIR}/daemon.svg`;
+ * ```
+ */
 export const DIAGRAMS_DIR = "docs/diagrams";
 
-/** One generated file: its path relative to the project root and its exact text. */
+/**
+ * One generated file: its path relative to the project root and its exact text.
+ *
+ * @example
+ * ```ts
+ * const [first]: DiagramFile[] = await diagramFiles();
+ * console.log(first.path); // "docs/diagrams/daemon.mmd"
+ * ```
+ */
 export interface DiagramFile {
   path: string;
   content: string;

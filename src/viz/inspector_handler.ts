@@ -12,7 +12,17 @@ import { BUILTIN_CHART_OPTIONS } from "./builtin_chart_options.ts";
 import { cachedSvg } from "./chart_cache.ts";
 import { inspectorPage } from "./inspector_page.ts";
 
-/** What the inspector needs to know about the runtime. */
+/**
+ * What the inspector needs to know about the runtime.
+ *
+ * @example
+ * ```ts
+ * const source: InspectorSource = {
+ *   getSnapshot: () => sdk.snapshot(),
+ *   machines: { daemon: daemonMachine, maintenance: maintenanceMachine },
+ * };
+ * ```
+ */
 export interface InspectorSource {
   /** Called on every poll; must be cheap and must not change the runtime. */
   getSnapshot: () => RuntimeSnapshot;
@@ -22,7 +32,17 @@ export interface InspectorSource {
   pollIntervalMs?: number;
 }
 
-/** One message of the event stream, and the data embedded in the page. */
+/**
+ * One message of the event stream, and the data embedded in the page.
+ *
+ * @example
+ * ```ts
+ * new EventSource("/events").addEventListener("update", (event) => {
+ *   const update: InspectorUpdate = JSON.parse(event.data);
+ *   console.log(update.snapshot.maintenance.state, Object.keys(update.charts));
+ * });
+ * ```
+ */
 export interface InspectorUpdate {
   snapshot: RuntimeSnapshot;
   /**
@@ -32,7 +52,16 @@ export interface InspectorUpdate {
   charts: Record<string, string>;
 }
 
-/** A request handler plus the means to end its open event streams. */
+/**
+ * A request handler plus the means to end its open event streams.
+ *
+ * @example
+ * ```ts
+ * const handler: InspectorHandler = createInspectorHandler(source);
+ * const response = await handler.handle(new Request("http://127.0.0.1/snapshot.json"));
+ * handler.close();
+ * ```
+ */
 export interface InspectorHandler {
   handle(request: Request): Promise<Response>;
   /** Ends every open event stream and stops polling. */

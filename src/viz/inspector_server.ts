@@ -12,7 +12,18 @@ import type { RuntimeSnapshot } from "../runtime/runtime_snapshot.ts";
 import { serveHttp } from "./_http_serve.ts";
 import { createInspectorHandler } from "./inspector_handler.ts";
 
-/** Options of `startInspector`. */
+/**
+ * Options of `startInspector`.
+ *
+ * @example
+ * ```ts
+ * const options: InspectorOptions = {
+ *   port: 8090,
+ *   getSnapshot: () => sdk.snapshot(),
+ *   machines: { daemon: daemonMachine, maintenance: maintenanceMachine },
+ * };
+ * ```
+ */
 export interface InspectorOptions {
   /** TCP port; 0 (the default) picks a free one. */
   port?: number;
@@ -29,7 +40,16 @@ export interface InspectorOptions {
   pollIntervalMs?: number;
 }
 
-/** A running inspector. */
+/**
+ * A running inspector.
+ *
+ * @example
+ * ```ts
+ * const inspector: Inspector = await startInspector(options);
+ * console.log(inspector.url); // http://127.0.0.1:8090/
+ * await inspector.close();
+ * ```
+ */
 export interface Inspector {
   /** The page's address, e.g. `http://127.0.0.1:41234/`. */
   url: string;

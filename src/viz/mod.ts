@@ -9,8 +9,7 @@
  *
  * @example
  * ```ts
- * import { toMermaid, toSvg } from "./src/viz/mod.ts";
- * import { daemonMachine } from "./src/actors/daemon_machine.ts";
+ * import { daemonMachine, toMermaid, toSvg } from "@meshos/sdk/viz";
  * console.log(toMermaid(daemonMachine));
  * const svg = await toSvg(daemonMachine, { highlight: ["running.backpressured"], direction: "LR" });
  * ```
@@ -18,6 +17,8 @@
  * @module
  */
 
+export { daemonMachine } from "../actors/daemon_machine.ts";
+export { maintenanceMachine } from "../actors/maintenance_machine.ts";
 export { toMermaid } from "./to_mermaid.ts";
 export { toDot } from "./to_dot.ts";
 export { renderDotToSvg, toSvg } from "./to_svg.ts";

@@ -6,7 +6,14 @@
 
 import type { ChartModel } from "./chart_model.ts";
 
-/** The states to draw as current, and the composite states that contain them. */
+/**
+ * The states to draw as current, and the composite states that contain them.
+ *
+ * @example
+ * ```ts
+ * const resolved: ResolvedHighlight = resolveHighlight(chartModel(daemonMachine), ["running.normal"]);
+ * ```
+ */
 export interface ResolvedHighlight {
   /** Paths of the states named by the option. */
   active: Set<string>;

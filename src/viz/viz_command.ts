@@ -21,10 +21,26 @@ import { toSvg } from "./to_svg.ts";
 /** Output formats and the file extension each is written with. */
 const FORMAT_EXTENSIONS = { mermaid: "mmd", dot: "dot", svg: "svg" } as const;
 
-/** An output format of `meshos viz`. */
+/**
+ * An output format of `meshos viz`.
+ *
+ * @example
+ * ```ts
+ * const format: VizFormat = "svg";
+ * ```
+ */
 export type VizFormat = keyof typeof FORMAT_EXTENSIONS;
 
-/** Where the command reads and writes; tests pass their own. */
+/**
+ * Where the command reads and writes; tests pass their own.
+ *
+ * @example
+ * ```ts
+ * let out = "";
+ * const io: CommandIo = { cwd: "/tmp", stdout: (text) => void (out += text), stderr: console.error };
+ * await runVizCommand(["daemon"], io);
+ * ```
+ */
 export interface CommandIo {
   /** Folder that relative paths (`--out`, module paths) resolve against. */
   cwd: string;
@@ -32,10 +48,25 @@ export interface CommandIo {
   stderr(text: string): void | Promise<void>;
 }
 
-/** Exit status: 0 done, 1 a machine module failed to load or a file could not be written, 2 bad arguments. */
+/**
+ * Exit status: 0 done, 1 a machine module failed to load or a file could not be written, 2 bad
+ * arguments.
+ *
+ * @example
+ * ```ts
+ * const code: ExitCode = await runVizCommand(["--format", "png"]); // 2
+ * ```
+ */
 export type ExitCode = 0 | 1 | 2;
 
-/** The command's usage text. */
+/**
+ * The command's usage text.
+ *
+ * @example
+ * ```ts
+ * console.log(VIZ_USAGE);
+ * ```
+ */
 export const VIZ_USAGE = `Usage: meshos viz [daemon|maintenance|path/to/module.ts#exportName ...] [options]
 
 Draws statecharts from XState machine definitions. With no machine named, draws every built-in one.

@@ -21,6 +21,7 @@
 //! Memory is allocated once, at `create`.
 
 const std = @import("std");
+const builtin = @import("builtin");
 const assert = std.debug.assert;
 
 pub const cache_line = std.atomic.cache_line;
@@ -35,6 +36,43 @@ pub const max_capacity_bytes: u32 = 1 << 30;
 /// Set in a claimed header's length until its producer commits it (multi-producer rings).
 const uncommitted_bit: u32 = 0x8000_0000;
 const data_alignment = std.mem.Alignment.fromByteUnits(cache_line);
+
+/// A byte position or counter shared between threads. wasm32 has no 64-bit atomics, but the wasm
+/// build is single-threaded, so plain loads and stores are exact there.
+const Shared64 = if (builtin.single_threaded) Plain64 else std.atomic.Value(u64);
+
+const Plain64 = extern struct {
+    raw: u64,
+
+    pub fn init(value: u64) Plain64 {
+        return .{ .raw = value };
+    }
+    pub fn load(self: *const Plain64, comptime _: std.builtin.AtomicOrder) u64 {
+        return self.raw;
+    }
+    pub fn store(self: *Plain64, value: u64, comptime _: std.builtin.AtomicOrder) void {
+        self.raw = value;
+    }
+    pub fn fetchAdd(self: *Plain64, operand: u64, comptime _: std.builtin.AtomicOrder) u64 {
+        defer self.raw += operand;
+        return self.raw;
+    }
+    pub fn fetchMax(self: *Plain64, operand: u64, comptime _: std.builtin.AtomicOrder) u64 {
+        defer self.raw = @max(self.raw, operand);
+        return self.raw;
+    }
+    pub fn cmpxchgWeak(
+        self: *Plain64,
+        expected: u64,
+        new: u64,
+        comptime _: std.builtin.AtomicOrder,
+        comptime _: std.builtin.AtomicOrder,
+    ) ?u64 {
+        if (self.raw != expected) return self.raw;
+        self.raw = new;
+        return null;
+    }
+};
 
 pub const Header = extern struct {
     /// Header plus payload bytes, not rounded up.
@@ -94,11 +132,11 @@ pub const Ring = extern struct {
 
     const Producer = extern struct {
         /// Published (single) or claimed (multi) end of the records.
-        tail: std.atomic.Value(u64) = .init(0),
+        tail: Shared64 = .init(0),
         /// Producers' last view of `consumer.head`; never ahead of it.
-        head_cached: std.atomic.Value(u64) = .init(0),
+        head_cached: Shared64 = .init(0),
         /// Records committed.
-        pushed: std.atomic.Value(u64) = .init(0),
+        pushed: Shared64 = .init(0),
         /// Single producer: end of what is written but not yet published.
         claimed_tail: u64 = 0,
         /// Single producer: records written but not yet published.
@@ -106,10 +144,10 @@ pub const Ring = extern struct {
     };
 
     const Consumer = extern struct {
-        head: std.atomic.Value(u64) = .init(0),
+        head: Shared64 = .init(0),
         /// The consumer's last view of `producer.tail`.
         tail_cached: u64 = 0,
-        popped: std.atomic.Value(u64) = .init(0),
+        popped: Shared64 = .init(0),
     };
 
     comptime {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { DaemonSnapshot, RuntimeSnapshot } from "../../runtime/runtime_snapshot.ts";
+import type { DaemonSnapshot, RuntimeSnapshot } from "../../src/runtime/runtime_snapshot.ts";
 
 /** A fake runtime whose snapshot a test edits in place. */
 export interface FakeRuntime {

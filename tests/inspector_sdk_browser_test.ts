@@ -1,0 +1,52 @@
+/**
+ * `sdk.inspect()` on a real SDK, in headless Chromium: the page shows the registered daemons, and
+ * the highlighted states follow a drain driven through `sdk.admin` (on a manual clock, so the
+ * drain itself takes no time; the page follows over server-sent events).
+ */
+
+import assert from "node:assert/strict";
+import { Identity, ManualClock, MeshOsDaemonSdk } from "../mod.ts";
+import type { MeshOsDaemonHandle } from "../mod.ts";
+import { activeStateIn, openBrowser, waitForActive } from "./_chromium.ts";
+import { test } from "./_harness.ts";
+
+const hex = (id: bigint) => `0x${id.toString(16).padStart(16, "0")}`;
+
+test("sdk.inspect: the page follows a real drain driven through sdk.admin", async () => {
+  const clock = new ManualClock();
+  const sdk = await MeshOsDaemonSdk.start({ tickIntervalMs: 100n }, { clock });
+  const ingest = await sdk.registerDaemon({ name: "ingest", process: () => [] }, Identity.generate());
+  const enricher = await sdk.registerDaemon({ name: "enricher", process: () => [] }, Identity.generate());
+  const inspector = await sdk.inspect({ port: 0 });
+  assert.match(inspector.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  const browser = await openBrowser(new URL(inspector.url).origin);
+  try {
+    const { page } = browser;
+    const card = (handle: MeshOsDaemonHandle) => `[data-daemon-id="${hex(handle.daemonId)}"] .chart`;
+    await page.goto(inspector.url);
+    await page.waitForSelector("#status[data-state=live]", { timeout: 10_000 });
+    assert.deepEqual(await page.locator("#daemons .daemon .name").allTextContents(), ["ingest", "enricher"]);
+    assert.equal(await activeStateIn(page, card(ingest)), "state:running.normal");
+    assert.equal(await activeStateIn(page, "#maintenance-chart"), "state:Active");
+
+    sdk.admin.enterMaintenance({ drainForMs: 60_000 });
+    await ingest.exit(); // ingest acknowledges the drain; enricher keeps draining
+    await waitForActive(page, "#maintenance-chart", "state:EnteringMaintenance");
+    await waitForActive(page, card(ingest), "state:drained");
+    await waitForActive(page, card(enricher), "state:draining");
+
+    await enricher.exit();
+    await clock.advance(100);
+    await waitForActive(page, "#maintenance-chart", "state:Maintenance");
+    await waitForActive(page, card(enricher), "state:drained");
+    assert.deepEqual(browser.problems, []);
+
+    const response = await fetch(inspector.url, { method: "POST" });
+    assert.equal(response.status, 405); // read-only
+    await response.body?.cancel();
+  } finally {
+    await browser.close();
+    await sdk.shutdown(); // also closes the inspector
+  }
+  await assert.rejects(fetch(inspector.url), "the inspector should be closed with the SDK");
+});
