@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh --system || { echo "0 passed, 1 failed"; exit 1; }
 
+export NO_COLOR=1
 out=.tmp/test-logs
 mkdir -p "$out"
 export TMPDIR="$PWD/.tmp"
