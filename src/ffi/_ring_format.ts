@@ -156,7 +156,9 @@ export function checkLogOptions(options: LogRingOptions): void {
 /** Throws `invalid_argument` unless the arguments of `LogRing.append` are acceptable. */
 export function checkLogAppend(level: number, daemonId: bigint | null, tsMs: number, message: string): void {
   if (!Number.isInteger(level) || level < 0 || level > MAX_LOG_LEVEL) {
-    throw invalid(`level: expected an integer from 0 (trace) to ${MAX_LOG_LEVEL} (error), received ${describeValue(level)}`);
+    throw invalid(
+      `level: expected an integer from 0 (trace) to ${MAX_LOG_LEVEL} (error), received ${describeValue(level)}`,
+    );
   }
   if (daemonId !== null && (typeof daemonId !== "bigint" || daemonId < 0n || daemonId > 0xffff_ffff_ffff_ffffn)) {
     throw invalid(`daemonId: expected null or a bigint from 0n to 2^64-1, received ${describeValue(daemonId)}`);
@@ -172,4 +174,11 @@ export function checkLogAppend(level: number, daemonId: bigint | null, tsMs: num
 /** The error every backend throws when a closed ring is used. */
 export function closedError(kind: "RecordRing" | "LogRing", backend: string, method: string): Error {
   return new Error(`${kind}.${method}: the ${backend} ring is closed; expected a ring that is still open`);
+}
+
+/** The error every backend throws when a `popBatch` visitor calls `popBatch` on the same ring. */
+export function reenteredError(backend: string): Error {
+  return new Error(
+    `RecordRing.popBatch: called from a visitor of the same ${backend} ring; expected one consumer at a time`,
+  );
 }

@@ -23,6 +23,7 @@ import {
   checkRecordType,
   checkRingOptions,
   closedError,
+  reenteredError,
   maxPayloadBytesFor,
   PADDING_TYPE,
   RECORD_HEADER_BYTES,
@@ -66,6 +67,7 @@ export class JsRecordRing implements RecordRing {
   #cachedHead = 0; // Producer's last view of HEAD.
   #cachedTail = 0; // Consumer's last view of TAIL.
   #closed = false;
+  #popping = false;
 
   private constructor(buffer: SharedArrayBuffer | ArrayBuffer, multi: boolean) {
     this.buffer = buffer;
@@ -104,27 +106,45 @@ export class JsRecordRing implements RecordRing {
 
   depth(): number {
     this.#assertOpen("depth");
-    return (Atomics.load(this.#control, PUSHED) - Atomics.load(this.#control, POPPED)) >>> 0;
+    // A record can be popped before its producer counts it (multi): never report below zero.
+    return Math.max(0, (Atomics.load(this.#control, PUSHED) - Atomics.load(this.#control, POPPED)) | 0);
   }
 
   tryPush(payload: Uint8Array, type = 0): boolean {
     this.#assertOpen("tryPush");
     checkPayload(payload, this.maxPayloadBytes);
     checkRecordType(type);
-    return this.#push([payload], 1, type) === 1;
+    const control = this.#control;
+    const recordBytes = alignRecord(RECORD_HEADER_BYTES + payload.length);
+    for (;;) {
+      // The single producer owns TAIL: its own last store is the value.
+      const tail = this.#multi ? Atomics.load(control, TAIL) : control[TAIL];
+      const span = this.#spanAt(tail, recordBytes);
+      if (((tail - this.#cachedHead) | 0) + span > this.capacityBytes) {
+        this.#cachedHead = Atomics.load(control, HEAD);
+        if (((tail - this.#cachedHead) | 0) + span > this.capacityBytes) return false;
+      }
+      const end = (tail + span) | 0;
+      if (this.#multi && Atomics.compareExchange(control, TAIL, tail, end) !== tail) continue;
+      this.#writeOne(payload, type, tail);
+      this.#publish(1, end);
+      return true;
+    }
   }
 
   pushBatch(payloads: readonly Uint8Array[], type = 0): number {
     this.#assertOpen("pushBatch");
     checkPayloads(payloads, this.maxPayloadBytes);
     checkRecordType(type);
-    return payloads.length === 0 ? 0 : this.#push(payloads, payloads.length, type);
+    return payloads.length === 0 ? 0 : this.#push(payloads, type);
   }
 
   popBatch(maxRecords: number, visit: (payload: Uint8Array, type: number) => void): number {
     this.#assertOpen("popBatch");
     checkPopArguments(maxRecords, visit);
-    const start = Atomics.load(this.#control, HEAD);
+    if (this.#popping) throw reenteredError("js");
+    this.#popping = true;
+    const start = this.#control[HEAD]; // The consumer owns HEAD.
     let head = start;
     let popped = 0;
     try {
@@ -140,9 +160,13 @@ export class JsRecordRing implements RecordRing {
         // Counted before the visit: a visitor that throws has still received the record.
         head = (head + alignRecord(length)) | 0;
         popped++;
-        visit(this.#bytes.subarray(offset + RECORD_HEADER_BYTES, offset + length), type);
+        visit(
+          new Uint8Array(this.buffer, CONTROL_BYTES + offset + RECORD_HEADER_BYTES, length - RECORD_HEADER_BYTES),
+          type,
+        );
       }
     } finally {
+      this.#popping = false;
       this.#release(start, head, popped);
     }
     return popped;
@@ -184,7 +208,7 @@ export class JsRecordRing implements RecordRing {
       this.#bytes.fill(0, from, from + first);
       if (first < bytes) this.#bytes.fill(0, 0, bytes - first);
     }
-    Atomics.store(this.#control, POPPED, (Atomics.load(this.#control, POPPED) + popped) | 0);
+    Atomics.store(this.#control, POPPED, (this.#control[POPPED] + popped) | 0);
     Atomics.store(this.#control, HEAD, head);
   }
 
@@ -194,58 +218,66 @@ export class JsRecordRing implements RecordRing {
     return recordBytes <= toEnd ? recordBytes : toEnd + recordBytes;
   }
 
-  /** How many leading `payloads` fit from `tail` given `head`, and where they would end. */
-  #plan(payloads: readonly Uint8Array[], count: number, tail: number, head: number): [number, number] {
+  #planEnd = 0; // Where the records counted by the last #plan end.
+
+  /** How many leading `payloads` fit from `tail` given `head` (their end goes to #planEnd). */
+  #plan(payloads: readonly Uint8Array[], tail: number, head: number): number {
     let end = tail;
     let fitting = 0;
-    while (fitting < count) {
+    while (fitting < payloads.length) {
       const span = this.#spanAt(end, alignRecord(RECORD_HEADER_BYTES + payloads[fitting].length));
       if (((end - head) | 0) + span > this.capacityBytes) break;
       end = (end + span) | 0;
       fitting++;
     }
-    return [fitting, end];
+    this.#planEnd = end;
+    return fitting;
   }
 
-  /** Claims room for a prefix of `payloads`, writes and commits it; returns how many. */
-  #push(payloads: readonly Uint8Array[], count: number, type: number): number {
+  /** Claims room for the longest prefix of `payloads` that fits, writes and commits it. */
+  #push(payloads: readonly Uint8Array[], type: number): number {
     const control = this.#control;
     for (;;) {
-      const tail = Atomics.load(control, TAIL);
-      let [fitting, end] = this.#plan(payloads, count, tail, this.#cachedHead);
-      if (fitting < count) {
+      const tail = this.#multi ? Atomics.load(control, TAIL) : control[TAIL];
+      let fitting = this.#plan(payloads, tail, this.#cachedHead);
+      if (fitting < payloads.length) {
         this.#cachedHead = Atomics.load(control, HEAD);
-        [fitting, end] = this.#plan(payloads, count, tail, this.#cachedHead);
+        fitting = this.#plan(payloads, tail, this.#cachedHead);
         if (fitting === 0) return 0;
       }
+      const end = this.#planEnd;
       if (this.#multi && Atomics.compareExchange(control, TAIL, tail, end) !== tail) continue;
-      this.#write(payloads, fitting, type, tail);
-      if (this.#multi) {
-        Atomics.add(control, PUSHED, fitting);
-      } else {
-        Atomics.store(control, PUSHED, (Atomics.load(control, PUSHED) + fitting) | 0);
-        Atomics.store(control, TAIL, end);
-      }
+      for (let i = 0, at = tail; i < fitting; i++) at = this.#writeOne(payloads[i], type, at);
+      this.#publish(fitting, end);
       return fitting;
     }
   }
 
-  /** Writes `count` records from position `at`; each header length is stored last (the commit). */
-  #write(payloads: readonly Uint8Array[], count: number, type: number, at: number): void {
-    for (let i = 0; i < count; i++) {
-      const payload = payloads[i];
-      const length = RECORD_HEADER_BYTES + payload.length;
-      let offset = at & this.#mask;
-      const toEnd = this.capacityBytes - offset;
-      if (alignRecord(length) > toEnd) {
-        this.#commit(offset, toEnd, PADDING_TYPE_I32);
-        at = (at + toEnd) | 0;
-        offset = 0;
-      }
-      this.#bytes.set(payload, offset + RECORD_HEADER_BYTES);
-      this.#commit(offset, length, type);
-      at = (at + alignRecord(length)) | 0;
+  /** Makes `count` written records visible: multi-producer records are already committed. */
+  #publish(count: number, end: number): void {
+    const control = this.#control;
+    if (this.#multi) {
+      Atomics.add(control, PUSHED, count);
+    } else {
+      Atomics.store(control, PUSHED, (control[PUSHED] + count) | 0);
+      Atomics.store(control, TAIL, end);
     }
+  }
+
+  /** Writes one record at position `at` (after a padding record if it would straddle the end);
+   * the header length is stored last (the commit). Returns the position after it. */
+  #writeOne(payload: Uint8Array, type: number, at: number): number {
+    const length = RECORD_HEADER_BYTES + payload.length;
+    let offset = at & this.#mask;
+    const toEnd = this.capacityBytes - offset;
+    if (alignRecord(length) > toEnd) {
+      this.#commit(offset, toEnd, PADDING_TYPE_I32);
+      at = (at + toEnd) | 0;
+      offset = 0;
+    }
+    this.#bytes.set(payload, offset + RECORD_HEADER_BYTES);
+    this.#commit(offset, length, type);
+    return (at + alignRecord(length)) | 0;
   }
 
   #commit(offset: number, length: number, type: number): void {

@@ -5,9 +5,20 @@
  * @module
  */
 
+import { isBun, isDeno } from "./_runtime_env.ts";
 import type { RingBackend } from "./ring_backend.ts";
 
-/** Opens the Zig library through this runtime's FFI; throws an Error saying why when it cannot. */
+/**
+ * Opens the Zig library through this runtime's FFI (once per JS thread); throws an Error saying
+ * why when it cannot.
+ *
+ * @example
+ * ```ts
+ * const backend = await loadNativeBackend(); // backend.name: "bun-ffi" or "deno-ffi"
+ * ```
+ */
 export async function loadNativeBackend(): Promise<RingBackend> {
-  throw new Error("the native backend is not built into this version yet");
+  if (isBun()) return await (await import("./bun.ts")).loadBunBackend();
+  if (isDeno()) return await (await import("./deno.ts")).loadDenoBackend();
+  throw new Error("no FFI in this runtime; expected Bun or Deno");
 }

@@ -18,6 +18,12 @@ export interface RecordRingOptions {
 }
 
 /**
+ * Visits one record without copying it: its payload is `bytes[offset, offset + length)`, where
+ * `bytes` views the ring's memory (only valid during the call; copy what you keep).
+ */
+export type InPlaceVisitor = (bytes: Uint8Array, offset: number, length: number, type: number) => void;
+
+/**
  * A bounded ring of variable-length records (8-byte header + payload, 8-byte aligned, a padding
  * record at the wrap). Pushing never blocks and never overwrites: a full ring says so.
  */
@@ -40,6 +46,19 @@ export interface RecordRing {
    * valid during the call (it points into the ring); copy it to keep it. Returns the count popped.
    */
   popBatch(maxRecords: number, visit: (payload: Uint8Array, type: number) => void): number;
+  /**
+   * `popBatch` without a view object per record: each record is handed over as the ring's bytes
+   * with its offset and length (see {@link InPlaceVisitor}). Same order, limits and rules as
+   * `popBatch` (a visitor that throws has consumed its record; the rest stay queued).
+   */
+  popBatchInPlace(maxRecords: number, visit: InPlaceVisitor): number;
+  /**
+   * Appends records already packed in ring format — per record an 8-byte header (`u32` length of
+   * header + payload, `u32` type, little-endian), the payload, zero padding to 8 bytes; see
+   * `FrameBuilder` — in order until one does not fit; returns how many were accepted (a prefix).
+   * Every frame is checked before any is written: a malformed buffer throws `invalid_argument`.
+   */
+  pushFrames(frames: Uint8Array): number;
   /** Frees the ring's memory; any later call throws. Idempotent. */
   close(): void;
 }

@@ -1,12 +1,148 @@
 /**
- * The wasm backend: the Zig rings compiled to wasm32-freestanding.
+ * The wasm backend: the same Zig rings compiled to wasm32-freestanding, instantiated from
+ * `zig/zig-out/bin/meshos.wasm` (or `MESHOS_WASM`). One instance per JS thread; its memory is not
+ * shared, so these rings are not for cross-Worker use (the js backend is).
+ *
+ * Payload views handed to a `popBatch` visitor point into wasm memory: creating a ring or log ring
+ * inside the visitor may grow that memory, which detaches the views already handed out (copy a
+ * payload before creating rings from a visitor). Later records of the same batch are unaffected.
  *
  * @module
  */
 
+import { readFile } from "node:fs/promises";
+import { ABI_SYMBOLS, ABI_VERSION, type AbiName, Status, statusName } from "./_abi.ts";
+import type { AbiCall, AbiCalls, AbiHost, HostMemory } from "./_abi_host.ts";
+import { createAbiBackend } from "./_abi_rings.ts";
+import { wasmPath } from "./_artifacts.ts";
+import { permissionGranted } from "./_runtime_env.ts";
 import type { RingBackend } from "./ring_backend.ts";
 
-/** Instantiates `zig-out/bin/meshos.wasm`; throws an Error saying why when it cannot. */
-export async function loadWasmBackend(): Promise<RingBackend> {
-  throw new Error("the wasm backend is not built into this version yet");
+const PAGE_BYTES = 65536;
+
+/** Views over `bytes` bytes at `pointer` in wasm memory, re-made after the memory grows. */
+class WasmMemory implements HostMemory {
+  readonly arg: number;
+  readonly byteLength: number;
+  readonly #memory: WebAssembly.Memory;
+  readonly #free: () => void;
+  #u8 = new Uint8Array(0);
+  #u32 = new Uint32Array(0);
+  #u64 = new BigUint64Array(0);
+  #freed = false;
+
+  constructor(memory: WebAssembly.Memory, pointer: number, bytes: number, free: () => void) {
+    this.#memory = memory;
+    this.arg = pointer;
+    this.byteLength = bytes;
+    this.#free = free;
+  }
+
+  #refresh(): void {
+    if (this.#freed) throw new Error("wasm memory used after free");
+    const buffer = this.#memory.buffer;
+    this.#u8 = new Uint8Array(buffer, this.arg, this.byteLength);
+    this.#u32 = new Uint32Array(buffer, this.arg, this.byteLength >>> 2);
+    this.#u64 = new BigUint64Array(buffer, this.arg, this.byteLength >>> 3);
+  }
+
+  // A grown memory detaches earlier views, which then report length 0.
+  u8(): Uint8Array {
+    if (this.#u8.length === 0) this.#refresh();
+    return this.#u8;
+  }
+
+  u32(): Uint32Array {
+    if (this.#u32.length === 0) this.#refresh();
+    return this.#u32;
+  }
+
+  u64(): BigUint64Array {
+    if (this.#u64.length === 0) this.#refresh();
+    return this.#u64;
+  }
+
+  free(): void {
+    if (this.#freed) return;
+    this.#freed = true;
+    this.#free();
+  }
+}
+
+function wasmHost(instance: WebAssembly.Instance): AbiHost {
+  const exports = instance.exports as Record<string, unknown>;
+  const memory = exports.memory;
+  if (!(memory instanceof WebAssembly.Memory)) throw new Error("meshos.wasm exports no memory");
+  for (const name of Object.keys(ABI_SYMBOLS)) {
+    if (typeof exports[name] !== "function") throw new Error(`meshos.wasm lacks the export ${name}`);
+  }
+  const call = (name: AbiName) => exports[name] as AbiCall;
+  const calls = Object.fromEntries(Object.keys(ABI_SYMBOLS).map((n) => [n, call(n as AbiName)])) as AbiCalls;
+  // One page grown by JS itself holds the out-parameter of buffer creation: Zig's allocator only
+  // hands out pages it grew, so this page is ours.
+  const bootPointer = memory.grow(1) * PAGE_BYTES;
+  const boot = new WasmMemory(memory, bootPointer, 8, () => {});
+  return {
+    name: "wasm",
+    calls,
+    passesJsMemory: false,
+    allocate(bytes: number): HostMemory {
+      const size = Math.max(8, Math.ceil(bytes / 8) * 8);
+      const status = calls.meshos_buffer_create(size, boot.arg);
+      if (status !== Status.ok) throw new Error(`meshos_buffer_create(${size}) failed with ${statusName(status)}`);
+      const handle = boot.u32()[0];
+      const pointer = call("meshos_buffer_data")(handle);
+      return new WasmMemory(memory, pointer, size, () => calls.meshos_buffer_destroy(handle));
+    },
+    ringRegion(handle: number, bytes: number): HostMemory {
+      const pointer = call("meshos_ring_data")(handle);
+      if (pointer === 0) throw new Error(`meshos_ring_data(${handle}) returned null; expected a live ring`);
+      return new WasmMemory(memory, pointer, bytes, () => {});
+    },
+  };
+}
+
+let loading: Promise<RingBackend> | undefined;
+
+/**
+ * Instantiates the wasm module (once per JS thread); throws an Error saying why when it cannot.
+ *
+ * @example
+ * ```ts
+ * const backend = await loadWasmBackend();
+ * const ring = backend.createRing({ capacityBytes: 4096, producers: "single" });
+ * ```
+ */
+export function loadWasmBackend(): Promise<RingBackend> {
+  loading ??= instantiate().catch((cause) => {
+    loading = undefined;
+    throw cause;
+  });
+  return loading;
+}
+
+async function instantiate(): Promise<RingBackend> {
+  const path = wasmPath();
+  if (!permissionGranted({ name: "read", path })) {
+    throw new Error(`reading ${path} needs read permission (deno: --allow-read)`);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (cause) {
+    throw new Error(
+      `cannot read ${path} (${
+        (cause as Error).message
+      }); build it with: cd zig && python3 -m ziglang build -Doptimize=ReleaseFast`,
+      { cause },
+    );
+  }
+  const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  const instance = await WebAssembly.instantiate(module, {});
+  const host = wasmHost(instance);
+  const version = host.calls.meshos_abi_version();
+  if (version !== ABI_VERSION) {
+    throw new Error(`${path} speaks ABI ${version}; expected ABI ${ABI_VERSION} (rebuild zig/)`);
+  }
+  return createAbiBackend(host);
 }

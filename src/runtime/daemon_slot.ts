@@ -1,7 +1,14 @@
 /**
  * Everything the runtime holds for one registered daemon: its lifecycle actor, its inbox ring,
- * its control channel, its causal chains and its counters — and the pump that moves events from
- * the inbox through `process()` to the daemon's output chain, with crash handling.
+ * its control channel, its causal chains, its counters, and the bookkeeping of what happens to an
+ * event (processed → outputs on the daemon's chain; failed → crash, kept for a retry, dead-lettered
+ * after {@link MAX_PROCESS_ATTEMPTS}).
+ *
+ * Where the daemon's own code runs is the slot's {@link DaemonExecutor}, chosen at registration:
+ * the {@link InThreadExecutor} below pumps the inbox on the runtime thread; `WorkerExecutor`
+ * (`worker_executor.ts`) runs the daemon in a Worker that consumes the inbox from shared memory.
+ * Both drive the same slot through {@link SlotRun}, so counters, crashes, retries, dead letters,
+ * snapshots and both causal chains behave the same either way.
  *
  * @module
  */
@@ -14,16 +21,28 @@ import {
   createBackpressureHysteresis,
   updateBackpressure,
 } from "../actors/backpressure_hysteresis.ts";
-import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import type { RecordRing } from "../ffi/ring_backend.ts";
-import { CausalChain } from "../identity/causal_chain.ts";
+import { CausalChain, genesisLink } from "../identity/causal_chain.ts";
 import { ObservedHorizon } from "../identity/horizon.ts";
-import { type DaemonSpec, errorText, type HealthReading, readHealth, readSaturation } from "../sdk/daemon_spec.ts";
-import type { CausalEvent, DaemonControl } from "../sdk/types.ts";
+import {
+  applyControl,
+  applyRestore,
+  checkOutputs,
+  type DaemonSpec,
+  errorText,
+  type HealthReading,
+  readHealth,
+  readSaturation,
+  readSnapshot,
+  type SnapshotReading,
+} from "../sdk/daemon_spec.ts";
+import type { CausalEvent, DaemonControl, MeshOsDaemon } from "../sdk/types.ts";
 import type { Clock } from "./clock.ts";
 import type { ControlChannel } from "./control_channel.ts";
 import { OutputStream } from "./output_stream.ts";
 import type { DaemonSnapshot, DeadLetterSnapshot } from "./runtime_snapshot.ts";
+import { type LoadedDaemonWorker, WorkerExecutor } from "./worker_executor.ts";
 
 /** Attempts an event gets before it is dead-lettered. */
 export const MAX_PROCESS_ATTEMPTS = 3;
@@ -50,16 +69,78 @@ export interface SlotOptions {
   channel: ControlChannel;
   outputCapacity: number;
   backoff?: Partial<RestartBackoffConfig>;
+  /** Run the daemon in this loaded Worker (the inbox must then be a shared `JsRecordRing`). */
+  worker?: LoadedDaemonWorker;
 }
 
-type PendingEvent = { event: CausalEvent; attempts: number };
+/** An event taken from the inbox that still waits for a `process()` that succeeds. */
+export interface PendingEvent {
+  event: CausalEvent;
+  /** Failed attempts so far. */
+  attempts: number;
+}
+
+/** Where a daemon's code runs. The slot calls it; it reports back through {@link SlotRun}. */
+export interface DaemonExecutor {
+  /** Records arrived, or whether the daemon may process changed: act on it. */
+  wake(): void;
+  /** Hands a control event to the daemon's `onControl`. */
+  control(event: DaemonControl): void;
+  /** Per-tick supervision: read health and saturation (answered through `SlotRun.readings`). */
+  poll(): void;
+  /** After a crash or a forced restart: restore the daemon from `snapshot` and go on. */
+  restart(snapshot: Uint8Array | null): void;
+  /** The slot is going away: stop at once, release everything. */
+  close(): void;
+}
+
+/** What an executor may do to its slot: the bookkeeping every execution shares. */
+export interface SlotRun {
+  readonly daemonId: bigint;
+  readonly inbox: RecordRing;
+  /** The last snapshot the daemon gave, or null. */
+  readonly lastSnapshot: Uint8Array | null;
+  /** Events waiting for another try, oldest first; they go before the inbox. */
+  readonly kept: readonly PendingEvent[];
+  /** Records waiting for `process()`: in the ring (as far as reported) or kept. */
+  readonly depth: number;
+  /** True while the lifecycle lets `process()` run (running or draining, not closed). */
+  canProcess(): boolean;
+  /** Inbox records a consumer released that no `popped()` has accounted for yet. */
+  unreportedPops(): number;
+  /** Removes and returns the oldest kept event. */
+  takeKept(): PendingEvent | undefined;
+  /** Keeps `event`, taken from the inbox but not run (a batch stopped by a crash), after the others. */
+  keep(event: CausalEvent): void;
+  /** Stamps a payload taken from the inbox with the next ingress link (the caller keeps the copy). */
+  stamp(payload: Uint8Array): CausalEvent;
+  /** The ingress chain's head: the last event stamped (the genesis link, empty, before any). */
+  ingressHead(): CausalEvent;
+  /** Adopts `head`, stamped elsewhere (a Worker): the ingress chain goes on after it. */
+  adopt(head: CausalEvent): void;
+  /** `count` records left the inbox ring. */
+  popped(count: number): void;
+  /** One event was processed: its outputs extend the daemon's own chain. */
+  completed(outputs: readonly Uint8Array[]): void;
+  /** `process()` failed on `event`, its `attempts`-th try: kept first for a retry (or dead-lettered); crash. */
+  failed(event: CausalEvent, attempts: number, reason: string): void;
+  /** The execution died: `requeue` (oldest first) goes before everything kept; crash. */
+  died(reason: string, requeue: readonly PendingEvent[]): void;
+  /** A `snapshot()` was taken after a batch that succeeded. */
+  snapshotTaken(reading: SnapshotReading): void;
+  /** The latest health and saturation; each problem is logged once. */
+  readings(health: HealthReading, saturation: number, problems: readonly (string | null)[]): void;
+  log(level: number, message: string): void;
+  /** Logs `problem` as a warning the first time it is seen; null is ignored. */
+  reportOnce(problem: string | null): void;
+}
 
 const yieldToHost: (fn: () => void) => void = typeof setImmediate === "function"
   ? (fn) => setImmediate(fn)
   : (fn) => setTimeout(fn, 0);
 
 /** One daemon inside the runtime. */
-export class DaemonSlot {
+export class DaemonSlot implements SlotRun {
   readonly daemonId: bigint;
   readonly spec: DaemonSpec;
   readonly actor: Actor<typeof daemonMachine>;
@@ -68,7 +149,10 @@ export class DaemonSlot {
   readonly inbox: RecordRing;
   readonly inboxCapacity: number;
   readonly #host: SlotHost;
-  readonly #ingress: CausalChain;
+  readonly #executor: DaemonExecutor;
+  #ingress: CausalChain;
+  #ingressHead: CausalEvent;
+  #ingressAdopted = false; // #ingressHead came from a Worker; #ingress must resume from it
   readonly #chain: CausalChain;
   readonly #horizon = new ObservedHorizon();
   #selfPressure: BackpressureHysteresis;
@@ -76,9 +160,9 @@ export class DaemonSlot {
   #pushed = 0;
   #popped = 0;
   #kept: PendingEvent[] = []; // popped but not yet processed (a crash mid-batch), oldest first
-  #pumpQueued = false;
   #lastSnapshot: Uint8Array | null = null;
   #reportedProblems = new Set<string>();
+  #processing = false; // canProcess() as of the last lifecycle change
   #closed = false;
   health: HealthReading = { kind: "healthy", reason: null };
   saturation = 0;
@@ -103,15 +187,19 @@ export class DaemonSlot {
     this.channel = options.channel;
     this.outputs = new OutputStream(options.outputCapacity);
     this.#ingress = new CausalChain(host.ingressOrigin);
+    this.#ingressHead = { ...genesisLink(host.ingressOrigin), payload: new Uint8Array(0) };
     this.#chain = new CausalChain(daemonId);
     this.#selfPressure = createBackpressureHysteresis({
       threshold: Math.max(1, Math.floor(options.inboxCapacity * 0.75)),
       release: Math.floor(options.inboxCapacity * 0.25),
     });
+    this.#executor = options.worker
+      ? new WorkerExecutor(this, options.worker)
+      : new InThreadExecutor(this, requireDaemon(spec));
     const now = host.clock.now();
     this.actor = createActor(daemonMachine, { input: { now, backoff: options.backoff } });
     this.actor.on("restart", () => this.#restoreAfterCrash());
-    this.actor.subscribe(() => host.lifecycleChanged(this));
+    this.actor.subscribe(() => this.#onLifecycle());
     this.actor.start();
     this.actor.send({ type: "start", now });
   }
@@ -141,7 +229,7 @@ export class DaemonSlot {
     }
     this.#pushed++;
     this.counters.ingested++;
-    this.#schedulePump();
+    this.#executor.wake();
     return true;
   }
 
@@ -154,30 +242,19 @@ export class DaemonSlot {
     this.#pushed += accepted;
     this.counters.ingested += accepted;
     this.counters.inboxRejected += payloads.length - accepted;
-    if (accepted > 0) this.#schedulePump();
+    if (accepted > 0) this.#executor.wake();
     return accepted;
   }
 
   /** Delivers a control event to `onControl` (dual delivery); a throw is logged, never fatal. */
   tapControl(event: DaemonControl): void {
-    const onControl = this.spec.daemon.onControl;
-    if (typeof onControl !== "function") return;
-    try {
-      onControl.call(this.spec.daemon, event);
-    } catch (err) {
-      this.#host.log(LOG_WARN, this.daemonId, `onControl(${event.kind}) threw: ${errorText(err)}`);
-    }
+    if (!this.#closed) this.#executor.control(event);
   }
 
   /** Per-tick supervision: health, saturation, restart gate, own inbox high-water mark. */
   tick(now: number): DaemonControl | null {
     if (this.#closed) return null;
-    const health = readHealth(this.spec.daemon);
-    const saturation = readSaturation(this.spec.daemon);
-    this.health = health.reading;
-    this.saturation = saturation.value;
-    this.#reportOnce(health.problem);
-    this.#reportOnce(saturation.problem);
+    this.#executor.poll();
     this.actor.send({ type: "tick", now });
     return this.#checkHighWater();
   }
@@ -192,6 +269,7 @@ export class DaemonSlot {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#executor.close();
     this.counters.discardedOnStop += this.depth;
     this.#kept = [];
     this.#popped = this.#pushed;
@@ -235,84 +313,69 @@ export class DaemonSlot {
     };
   }
 
-  #requireAccepting(): void {
-    if (!this.accepting) {
-      throw new MeshOsSdkError(
-        "unknown_daemon",
-        `daemonId: daemon ${hexId(this.daemonId)} is ${this.lifecycle} and takes no more events`,
-      );
+  // ── SlotRun: what the executor reports ────────────────────────────────────────────────────
+
+  get lastSnapshot(): Uint8Array | null {
+    return this.#lastSnapshot;
+  }
+
+  get kept(): readonly PendingEvent[] {
+    return this.#kept;
+  }
+
+  canProcess(): boolean {
+    return !this.#closed && this.#processing;
+  }
+
+  unreportedPops(): number {
+    return this.#pushed - this.#popped - this.inbox.depth();
+  }
+
+  takeKept(): PendingEvent | undefined {
+    return this.#kept.shift();
+  }
+
+  keep(event: CausalEvent): void {
+    this.#kept.push({ event, attempts: 0 });
+  }
+
+  stamp(payload: Uint8Array): CausalEvent {
+    if (this.#ingressAdopted) {
+      this.#ingress = CausalChain.resume(this.#ingressHead, this.#ingressHead.payload);
+      this.#ingressAdopted = false;
     }
-  }
-
-  #canProcess(): boolean {
-    if (this.#closed) return false;
-    const state = this.actor.getSnapshot();
-    return state.matches("running") || state.matches("draining");
-  }
-
-  #schedulePump(): void {
-    if (this.#pumpQueued) return;
-    this.#pumpQueued = true;
-    queueMicrotask(() => this.#pump());
-  }
-
-  #pump(): void {
-    this.#pumpQueued = false;
-    if (!this.#canProcess()) return;
-    while (this.#kept.length > 0) {
-      const next = this.#kept.shift()!;
-      if (!this.#runOne(next.event, next.attempts)) return; // #crash put it back at the front
-    }
-    let crashed = false;
-    const popped = this.inbox.popBatch(PUMP_BATCH, (payload) => {
-      const event = this.#stamp(payload.slice());
-      if (crashed) this.#kept.push({ event, attempts: 0 });
-      else if (!this.#runOne(event, 0)) crashed = true;
-    });
-    this.#popped += popped;
-    if (popped > 0 && !crashed) this.#takeSnapshot();
-    if (!crashed && this.depth > 0) {
-      this.#pumpQueued = true;
-      yieldToHost(() => this.#pump());
-    }
-  }
-
-  #stamp(payload: Uint8Array): CausalEvent {
     const { link } = this.#ingress.append(payload);
     this.#horizon.observe(link.originHash, link.sequence);
-    return {
+    const event: CausalEvent = {
       originHash: link.originHash,
       sequence: link.sequence,
       parentHash: link.parentHash,
       horizonEncoded: link.horizonEncoded,
       payload,
     };
+    this.#ingressHead = event;
+    return event;
   }
 
-  /** Runs `process()` once; on failure records the crash and returns false. */
-  #runOne(event: CausalEvent, priorAttempts: number): boolean {
-    let outputs: unknown;
-    try {
-      outputs = this.spec.daemon.process(event);
-      this.#emitOutputs(outputs);
-    } catch (err) {
-      this.#crash(event, priorAttempts + 1, errorText(err));
-      return false;
-    }
+  ingressHead(): CausalEvent {
+    return this.#ingressHead;
+  }
+
+  adopt(head: CausalEvent): void {
+    this.#horizon.observe(head.originHash, head.sequence);
+    this.#ingressHead = head;
+    this.#ingressAdopted = true;
+  }
+
+  popped(count: number): void {
+    this.#popped += count;
+  }
+
+  completed(outputs: readonly Uint8Array[]): void {
     this.counters.processed++;
-    return true;
-  }
-
-  #emitOutputs(outputs: unknown): void {
-    if (outputs === undefined || outputs === null) return;
-    if (typeof (outputs as Iterable<unknown>)[Symbol.iterator] !== "function") {
-      throw new Error(`process must return null or an iterable of Uint8Array; got ${describeValue(outputs)}`);
-    }
-    const list = [...(outputs as Iterable<unknown>)];
-    const bad = list.findIndex((x) => !(x instanceof Uint8Array));
-    if (bad >= 0) throw new Error(`process output element ${bad} is not a Uint8Array: ${describeValue(list[bad])}`);
+    if (outputs.length === 0) return;
     const horizon = this.#horizon.encode();
-    for (const payload of list as Uint8Array[]) {
+    for (const payload of outputs) {
       const { link } = this.#chain.append(payload, horizon);
       this.outputs.push({
         originHash: link.originHash,
@@ -325,51 +388,89 @@ export class DaemonSlot {
     }
   }
 
-  #crash(event: CausalEvent, attempts: number, reason: string): void {
+  failed(event: CausalEvent, attempts: number, reason: string): void {
     this.counters.processErrors++;
-    this.counters.crashes++;
-    this.#host.log(LOG_ERROR, this.daemonId, `process() failed (attempt ${attempts}) at sequence ${event.sequence}: ${reason}`);
-    if (attempts >= MAX_PROCESS_ATTEMPTS) {
+    this.log(LOG_ERROR, `process() failed (attempt ${attempts}) at sequence ${event.sequence}: ${reason}`);
+    this.#keepOrDeadLetter([{ event, attempts }], reason);
+    this.#crash(reason);
+  }
+
+  died(reason: string, requeue: readonly PendingEvent[]): void {
+    this.log(LOG_ERROR, reason);
+    this.#keepOrDeadLetter(requeue, reason);
+    this.#crash(reason);
+  }
+
+  snapshotTaken(reading: SnapshotReading): void {
+    if (reading.bytes) this.#lastSnapshot = reading.bytes;
+    this.reportOnce(reading.problem);
+  }
+
+  readings(health: HealthReading, saturation: number, problems: readonly (string | null)[]): void {
+    this.health = health;
+    this.saturation = saturation;
+    for (const problem of problems) this.reportOnce(problem);
+  }
+
+  log(level: number, message: string): void {
+    this.#host.log(level, this.daemonId, message);
+  }
+
+  reportOnce(problem: string | null): void {
+    if (problem === null || this.#reportedProblems.has(problem)) return;
+    this.#reportedProblems.add(problem);
+    this.log(LOG_WARN, problem);
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────────────
+
+  #requireAccepting(): void {
+    if (!this.accepting) {
+      throw new MeshOsSdkError(
+        "unknown_daemon",
+        `daemonId: daemon ${hexId(this.daemonId)} is ${this.lifecycle} and takes no more events`,
+      );
+    }
+  }
+
+  #onLifecycle(): void {
+    this.#host.lifecycleChanged(this);
+    const state = this.actor.getSnapshot();
+    const processing = state.matches("running") || state.matches("draining");
+    if (processing === this.#processing) return;
+    this.#processing = processing;
+    this.#executor.wake();
+  }
+
+  /** Puts `pending` (oldest first) ahead of everything kept; those out of attempts are dead-lettered. */
+  #keepOrDeadLetter(pending: readonly PendingEvent[], reason: string): void {
+    const again: PendingEvent[] = [];
+    for (const item of pending) {
+      if (item.attempts < MAX_PROCESS_ATTEMPTS) {
+        again.push(item);
+        continue;
+      }
       this.#host.deadLetter({
         daemonId: hexId(this.daemonId),
-        sequence: Number(event.sequence),
-        payloadBase64: toBase64(event.payload),
-        attempts,
+        sequence: Number(item.event.sequence),
+        payloadBase64: toBase64(item.event.payload),
+        attempts: item.attempts,
         error: reason,
       });
-    } else {
-      this.#kept.unshift({ event, attempts });
     }
-    this.actor.send({ type: "crash", now: this.#host.clock.now(), reason });
+    this.#kept.unshift(...again);
+  }
+
+  #crash(reason: string): void {
+    this.counters.crashes++;
+    const crash = { type: "crash", now: this.#host.clock.now(), reason } as const;
+    // Outside running/draining (e.g. already backing off) the next restart covers this crash too.
+    if (this.actor.getSnapshot().can(crash)) this.actor.send(crash);
   }
 
   #restoreAfterCrash(): void {
     this.counters.restarts++;
-    const restore = this.spec.daemon.restore;
-    if (this.#lastSnapshot && typeof restore === "function") {
-      try {
-        restore.call(this.spec.daemon, this.#lastSnapshot.slice());
-      } catch (err) {
-        this.#host.log(LOG_ERROR, this.daemonId, `restore() threw: ${errorText(err)}`);
-      }
-    }
-    this.#schedulePump();
-  }
-
-  #takeSnapshot(): void {
-    const snapshot = this.spec.daemon.snapshot;
-    if (typeof snapshot !== "function") return;
-    try {
-      const bytes = snapshot.call(this.spec.daemon);
-      if (bytes === null || bytes === undefined) return;
-      if (!(bytes instanceof Uint8Array)) {
-        this.#reportOnce(`snapshot() returned ${describeValue(bytes)}; expected a Uint8Array or null`);
-        return;
-      }
-      this.#lastSnapshot = bytes;
-    } catch (err) {
-      this.#reportOnce(`snapshot() threw: ${errorText(err)}`);
-    }
+    this.#executor.restart(this.#lastSnapshot);
   }
 
   #checkHighWater(): DaemonControl | null {
@@ -388,19 +489,92 @@ export class DaemonSlot {
     if (level === null) this.actor.send({ type: "backpressure.off", now });
     else this.actor.send({ type: "backpressure.on", level, now });
   }
+}
 
-  #reportOnce(problem: string | null): void {
-    if (problem === null || this.#reportedProblems.has(problem)) return;
-    this.#reportedProblems.add(problem);
-    this.#host.log(LOG_WARN, this.daemonId, problem);
+/**
+ * Runs the daemon on the runtime thread: a pump, queued on a microtask after records arrive, that
+ * pops up to {@link PUMP_BATCH} records, stamps each and calls `process()`, then yields to the
+ * host loop while more wait.
+ */
+export class InThreadExecutor implements DaemonExecutor {
+  readonly #run: SlotRun;
+  readonly #daemon: MeshOsDaemon;
+  #pumpQueued = false;
+
+  constructor(run: SlotRun, daemon: MeshOsDaemon) {
+    this.#run = run;
+    this.#daemon = daemon;
   }
+
+  wake(): void {
+    if (this.#pumpQueued) return;
+    this.#pumpQueued = true;
+    queueMicrotask(() => this.#pump());
+  }
+
+  control(event: DaemonControl): void {
+    const problem = applyControl(this.#daemon, event);
+    if (problem) this.#run.log(LOG_WARN, problem);
+  }
+
+  poll(): void {
+    const health = readHealth(this.#daemon);
+    const saturation = readSaturation(this.#daemon);
+    this.#run.readings(health.reading, saturation.value, [health.problem, saturation.problem]);
+  }
+
+  restart(snapshot: Uint8Array | null): void {
+    const problem = applyRestore(this.#daemon, snapshot);
+    if (problem) this.#run.log(LOG_ERROR, problem);
+    this.wake();
+  }
+
+  close(): void {}
+
+  #pump(): void {
+    this.#pumpQueued = false;
+    const run = this.#run;
+    if (!run.canProcess()) return;
+    for (let next = run.takeKept(); next; next = run.takeKept()) {
+      if (!this.#runOne(next.event, next.attempts)) return; // failed() put it back at the front
+    }
+    let crashed = false;
+    const popped = run.inbox.popBatch(PUMP_BATCH, (payload) => {
+      const event = run.stamp(payload.slice());
+      if (crashed) run.keep(event);
+      else if (!this.#runOne(event, 0)) crashed = true;
+    });
+    run.popped(popped);
+    if (popped > 0 && !crashed) run.snapshotTaken(readSnapshot(this.#daemon));
+    if (!crashed && run.depth > 0) {
+      this.#pumpQueued = true;
+      yieldToHost(() => this.#pump());
+    }
+  }
+
+  /** Runs `process()` once; on failure reports it and returns false. */
+  #runOne(event: CausalEvent, priorAttempts: number): boolean {
+    let outputs: readonly Uint8Array[];
+    try {
+      outputs = checkOutputs(this.#daemon.process(event));
+    } catch (err) {
+      this.#run.failed(event, priorAttempts + 1, errorText(err));
+      return false;
+    }
+    this.#run.completed(outputs);
+    return true;
+  }
+}
+
+function requireDaemon(spec: DaemonSpec): MeshOsDaemon {
+  if (!spec.daemon) throw new Error(`daemon "${spec.name}": no daemon object and no Worker to run it in`);
+  return spec.daemon;
 }
 
 /** `0x`-prefixed 16-digit hex of a u64. */
 export function hexId(id: bigint): string {
   return `0x${id.toString(16).padStart(16, "0")}`;
 }
-
 
 function toBase64(bytes: Uint8Array): string {
   let text = "";

@@ -34,7 +34,7 @@ import type { DaemonControl } from "../sdk/types.ts";
 import { type ActionDispatcher, ActionQueue } from "./action_dispatcher.ts";
 import type { Clock, TimerId } from "./clock.ts";
 import { ControlRouter } from "./control_router.ts";
-import { DaemonSlot, hexId, type SlotHost } from "./daemon_slot.ts";
+import { DaemonSlot, hexId, type SlotHost, type SlotOptions } from "./daemon_slot.ts";
 import { EventQueue } from "./event_queue.ts";
 import type { DaemonSnapshot, DeadLetterSnapshot, RuntimeSnapshot } from "./runtime_snapshot.ts";
 
@@ -117,18 +117,19 @@ export class MeshRuntime implements SlotHost {
     return this.#closed;
   }
 
-  /** Registers a checked daemon under `daemonId`; `register_failed` if the id is taken. */
-  register(daemonId: bigint, spec: DaemonSpec): DaemonSlot {
+  /**
+   * Registers a checked daemon under `daemonId`; `register_failed` if the id is taken. With
+   * `options.worker` the daemon runs in that loaded Worker, its inbox in shared memory.
+   */
+  register(daemonId: bigint, spec: DaemonSpec, options: Pick<SlotOptions, "worker"> = {}): DaemonSlot {
     if (this.#slots.has(daemonId)) {
       throw new MeshOsSdkError(
         "register_failed",
         `daemon process failed: daemon 0x${daemonId.toString(16)} already registered`,
       );
     }
-    const inbox = this.backend.createRing({
-      capacityBytes: inboxBytesFor(this.config.inboxCapacity),
-      producers: "single",
-    });
+    const ringOptions = { capacityBytes: inboxBytesFor(this.config.inboxCapacity), producers: "single" } as const;
+    const inbox = options.worker?.createInbox(ringOptions) ?? this.backend.createRing(ringOptions);
     const channel = this.router.register(daemonId, this.#parts.controlCapacity);
     const slot = new DaemonSlot(daemonId, spec, this, {
       inbox,
@@ -136,6 +137,7 @@ export class MeshRuntime implements SlotHost {
       channel,
       outputCapacity: this.#parts.outputCapacity,
       backoff: this.#parts.backoff,
+      worker: options.worker,
     });
     this.#slots.set(daemonId, slot);
     this.#stoppedRows = this.#stoppedRows.filter((row) => row.daemonId !== hexId(daemonId));

@@ -13,12 +13,20 @@ import { Identity } from "../identity/identity.ts";
 import { type ActionDispatcher, LoggingDispatcher } from "../runtime/action_dispatcher.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { MeshRuntime } from "../runtime/mesh_runtime.ts";
+import { LoadedDaemonWorker } from "../runtime/worker_executor.ts";
 import { daemonMachine } from "../actors/daemon_machine.ts";
 import { maintenanceMachine } from "../actors/maintenance_machine.ts";
 import { type Inspector, startInspector } from "../viz/inspector_server.ts";
 import type { RuntimeSnapshot } from "../runtime/runtime_snapshot.ts";
 import { resolveConfig, resolveCount } from "./config.ts";
-import { checkDaemon } from "./daemon_spec.ts";
+import {
+  checkDaemon,
+  checkDescriptor,
+  type DaemonDescriptor,
+  type RegisterDaemonOptions,
+  resolveRegisterOptions,
+  type WorkerDaemonOptions,
+} from "./daemon_spec.ts";
 import { MeshOsAdmin } from "./meshos_admin.ts";
 import { MeshOsDaemonHandle } from "./meshos_daemon_handle.ts";
 import type { CausalEvent, MeshOsConfig, MeshOsDaemon } from "./types.ts";
@@ -112,15 +120,49 @@ export class MeshOsDaemonSdk {
   /**
    * Registers a daemon under `identity.originHash`. Rejects with `invalid_daemon` for a bad daemon
    * object and `register_failed` when the identity is already registered.
+   *
+   * With `options.worker`, the daemon's code runs in its own Worker: `daemon` only names it (and
+   * may advertise capabilities); the daemon object is the module's export, loaded in the Worker.
+   * Events ingested here reach its `process()` through an inbox in shared memory, so ingestion and
+   * processing run in parallel. Control events, health, logs, crashes and shutdown work as for an
+   * in-thread daemon; a Worker that dies is a crash. A module that fails to load, or whose export
+   * is not a daemon, rejects with `invalid_daemon` and leaves nothing running.
+   *
+   * @example
+   * ```ts
+   * const worker = { module: new URL("./word_counter.ts", import.meta.url), exportName: "wordCounter" };
+   * const handle = await sdk.registerDaemon({ name: "word-counter" }, Identity.generate(), { worker });
+   * ```
    */
-  async registerDaemon(daemon: MeshOsDaemon, identity: Identity): Promise<MeshOsDaemonHandle> {
+  async registerDaemon(daemon: MeshOsDaemon, identity: Identity, options?: RegisterDaemonOptions): Promise<MeshOsDaemonHandle>;
+  async registerDaemon(
+    daemon: DaemonDescriptor,
+    identity: Identity,
+    options: RegisterDaemonOptions & { worker: WorkerDaemonOptions },
+  ): Promise<MeshOsDaemonHandle>;
+  async registerDaemon(
+    daemon: MeshOsDaemon | DaemonDescriptor,
+    identity: Identity,
+    options?: RegisterDaemonOptions,
+  ): Promise<MeshOsDaemonHandle> {
     const runtime = this.#live();
     if (!(identity instanceof Identity)) {
       throw new MeshOsSdkError("invalid_argument", `identity: expected an Identity; got ${describeValue(identity)}`);
     }
-    const spec = checkDaemon(daemon);
-    const slot = runtime.register(identity.originHash, spec);
-    return new MeshOsDaemonHandle(runtime, slot);
+    const source = resolveRegisterOptions(options);
+    if (source === null) {
+      const slot = runtime.register(identity.originHash, checkDaemon(daemon));
+      return new MeshOsDaemonHandle(runtime, slot);
+    }
+    const spec = checkDescriptor(daemon);
+    const worker = await LoadedDaemonWorker.load(source);
+    try {
+      const slot = this.#live().register(identity.originHash, spec, { worker });
+      return new MeshOsDaemonHandle(runtime, slot);
+    } catch (err) {
+      worker.terminate();
+      throw err;
+    }
   }
 
   /** Control events dropped since start (all daemons, including unregistered ones). */

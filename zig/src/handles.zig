@@ -17,7 +17,7 @@ pub const Kind = enum(u8) { free = 0, reserved = 1, ring = 2, log = 3, buffer = 
 const State = u32;
 
 fn state_of(generation: u16, kind: Kind) State {
-    return @as(u32, generation) << 8 | @intFromEnum(kind);
+    return @as(u32, generation) << 8 | @backingInt(kind);
 }
 
 fn generation_of(state: State) u16 {
@@ -45,7 +45,7 @@ pub const Table = struct {
         assert(kind != .free and kind != .reserved);
         for (&table.slots, 0..) |*slot, index| {
             const state = slot.state.load(.monotonic);
-            if (kind_of(state) != @intFromEnum(Kind.free)) continue;
+            if (kind_of(state) != @backingInt(Kind.free)) continue;
             var generation = generation_of(state) +% 1;
             if (generation == 0) generation = 1;
             const reserved = state_of(generation, .reserved);

@@ -148,6 +148,12 @@ pub const Ring = extern struct {
         /// The consumer's last view of `producer.tail`.
         tail_cached: u64 = 0,
         popped: Shared64 = .init(0),
+        /// End of the span the last `read` described (from the current head), and its records:
+        /// releasing exactly that span needs no second walk. `read_records` is `no_read` otherwise.
+        read_end: u64 = 0,
+        read_records: u32 = no_read,
+
+        const no_read = std.math.maxInt(u32);
     };
 
     comptime {
@@ -259,7 +265,8 @@ pub const Ring = extern struct {
             var result = ring.plan(iterator, tail, head);
             if (!result.complete) {
                 head = ring.consumer.head.load(.acquire);
-                _ = ring.producer.head_cached.fetchMax(head, .acq_rel);
+                // A plain release store: racing producers may move it back, never past `head`.
+                ring.producer.head_cached.store(head, .release);
                 if (head > tail) {
                     tail = ring.producer.tail.load(.monotonic);
                     continue;
@@ -414,16 +421,14 @@ pub const Ring = extern struct {
             position += record_bytes(length - header_bytes);
             records += 1;
         }
+        ring.consumer.read_end = position;
+        ring.consumer.read_records = records;
         return .{ .offset = ring.offset_of(head), .bytes = @intCast(position - head), .records = records };
     }
 
-    /// Consumes `bytes` from the head: they must end on a record boundary within what `read`
-    /// returned. Returns the records consumed (padding excluded).
-    pub fn release(ring: *Ring, bytes: u32) ReleaseError!u32 {
-        const head = ring.consumer.head.load(.monotonic);
-        const start = ring.offset_of(head);
-        if (bytes == 0) return 0;
-        if (bytes > ring.consumer.tail_cached - head or bytes > ring.capacity_bytes - start) return error.BadArgument;
+    /// Records (padding excluded) in `bytes` of committed records from `start`, which must end on
+    /// a record boundary.
+    fn count_records(ring: *const Ring, start: u32, bytes: u32) ReleaseError!u32 {
         var offset = start;
         var records: u32 = 0;
         while (offset < start + bytes) {
@@ -437,6 +442,22 @@ pub const Ring = extern struct {
             }
         }
         if (offset != start + bytes) return error.BadArgument;
+        return records;
+    }
+
+    /// Consumes `bytes` from the head: they must end on a record boundary within what `read`
+    /// returned. Returns the records consumed (padding excluded).
+    pub fn release(ring: *Ring, bytes: u32) ReleaseError!u32 {
+        const head = ring.consumer.head.load(.monotonic);
+        const start = ring.offset_of(head);
+        if (bytes == 0) return 0;
+        if (bytes > ring.consumer.tail_cached - head or bytes > ring.capacity_bytes - start) return error.BadArgument;
+        // The whole span `read` just walked and checked: no need to walk it again.
+        const records = if (ring.consumer.read_records != Consumer.no_read and head + bytes == ring.consumer.read_end)
+            ring.consumer.read_records
+        else
+            try ring.count_records(start, bytes);
+        ring.consumer.read_records = Consumer.no_read;
         if (ring.multi) @memset(ring.data[start..][0..bytes], 0);
         ring.consumer.popped.store(ring.consumer.popped.load(.monotonic) + records, .release);
         ring.consumer.head.store(head + bytes, .release);
@@ -501,10 +522,51 @@ pub const Ring = extern struct {
         assert(!ring.claim_outstanding());
         const items: FrameItems = .{ .frames = frames };
         const claimed = ring.claim(items);
-        var copier: FrameCopier = .{ .ring = ring, .frames = frames };
-        ring.place(claimed, items, &copier, true);
+        if (ring.multi) {
+            var copier: FrameCopier = .{ .ring = ring, .frames = frames };
+            ring.place(claimed, items, &copier, true);
+        } else {
+            ring.place_frame_runs(claimed, frames);
+        }
         ring.publish(claimed);
         return claimed.count;
+    }
+
+    /// Single producer: copies claimed frames as they are, one `memcpy` per run (two when the run
+    /// meets the end of the data region, with a padding record between). Nothing is visible until
+    /// `publish` stores the tail, so headers need no ordering of their own.
+    fn place_frame_runs(ring: *Ring, claimed: Claim, frames: []const u8) void {
+        assert(!ring.multi);
+        var items: FrameItems = .{ .frames = frames };
+        var position = claimed.position;
+        var run_position = position; // where the pending run goes
+        var run_start: usize = 0; // where it starts in `frames`
+        var index: u32 = 0;
+        while (index < claimed.count) : (index += 1) {
+            const record_start = items.offset;
+            const size = record_bytes(items.next().?.payload_bytes);
+            const offset = ring.offset_of(position);
+            const to_end = ring.capacity_bytes - offset;
+            // A run ends where the data region does: exactly there, or before a padding record.
+            if (size > to_end or (offset == 0 and position != run_position)) {
+                ring.copy_run(run_position, frames[run_start..record_start]);
+                if (size > to_end) {
+                    ring.write_header(offset, to_end, padding_type, true);
+                    position += to_end;
+                }
+                run_position = position;
+                run_start = record_start;
+            }
+            position += size;
+        }
+        ring.copy_run(run_position, frames[run_start..items.offset]);
+        assert(position == claimed.end);
+    }
+
+    fn copy_run(ring: *Ring, position: u64, bytes: []const u8) void {
+        const offset = ring.offset_of(position);
+        assert(bytes.len <= ring.capacity_bytes - offset);
+        @memcpy(ring.data[offset..][0..bytes.len], bytes);
     }
 
     /// Checks that `frames` is a whole number of well-formed records for this ring.
@@ -712,23 +774,60 @@ test "Ring: push_batch takes the prefix that fits" {
 }
 
 test "Ring: push_frames copies records in ring format, across the wrap" {
-    const ring = try Ring.create(testing.allocator, 128, .multi);
+    for ([_]Producers{ .single, .multi }) |producers| {
+        const ring = try Ring.create(testing.allocator, 128, producers);
+        defer ring.destroy(testing.allocator);
+        var filler: [40]u8 = undefined;
+        try testing.expect(ring.try_push(&filler, 0));
+        var out: [128]u8 = undefined;
+        _ = try ring.pop_frames(&out, 1);
+        var frames: [96]u8 = @splat(0);
+        for (0..3) |i| {
+            std.mem.bytesAsValue(Header, frames[i * 32 ..][0..8]).* = .{ .length = 8 + 20, .type = @intCast(7 + i) };
+            _ = pattern(frames[i * 32 + 8 ..][0..20], i);
+        }
+        try testing.expectEqual(@as(u32, 3), try ring.check_frames(frames[0..96]));
+        // From offset 48: two records, padding to the end, the third at offset 0 (112 bytes used).
+        try testing.expectEqual(@as(u32, 3), ring.push_frames(frames[0..96]));
+        try testing.expectEqual(@as(u32, 0), ring.push_frames(frames[64..96]));
+        const popped = try ring.pop_frames(&out, 10);
+        try testing.expectEqual(@as(u32, 3), popped.records);
+        for (0..3) |i| try testing.expectEqualSlices(u8, frames[i * 32 ..][0..28], out[i * 32 ..][0..28]);
+    }
+}
+
+test "Ring: push_frames of a single producer wraps in the middle of a run" {
+    const ring = try Ring.create(testing.allocator, 128, .single);
     defer ring.destroy(testing.allocator);
     var filler: [40]u8 = undefined;
-    try testing.expect(ring.try_push(&filler, 0));
     var out: [128]u8 = undefined;
-    _ = try ring.pop_frames(&out, 1);
+    try testing.expect(ring.try_push(&filler, 0)); // 48 bytes
+    try testing.expect(ring.try_push(filler[0..24], 0)); // 32 more: the next run starts at 80
+    _ = try ring.pop_frames(&out, 2);
     var frames: [64]u8 = @splat(0);
-    std.mem.bytesAsValue(Header, frames[0..8]).* = .{ .length = 8 + 20, .type = 7 };
-    _ = pattern(frames[8..28], 1);
-    std.mem.bytesAsValue(Header, frames[32..40]).* = .{ .length = 8 + 20, .type = 9 };
-    _ = pattern(frames[40..60], 2);
-    try testing.expectEqual(@as(u32, 2), try ring.check_frames(frames[0..64]));
-    try testing.expectEqual(@as(u32, 2), ring.push_frames(frames[0..64]));
+    for (0..4) |i| {
+        std.mem.bytesAsValue(Header, frames[i * 16 ..][0..8]).* = .{ .length = 8 + 8, .type = @intCast(i) };
+        _ = pattern(frames[i * 16 + 8 ..][0..8], i);
+    }
+    try testing.expectEqual(@as(u32, 4), ring.push_frames(&frames)); // 3 up to the end, 1 from 0
     const popped = try ring.pop_frames(&out, 10);
-    try testing.expectEqual(@as(u32, 2), popped.records);
-    try testing.expectEqualSlices(u8, frames[0..28], out[0..28]);
-    try testing.expectEqualSlices(u8, frames[32..60], out[32..60]);
+    try testing.expectEqual(@as(u32, 4), popped.records);
+    try testing.expectEqualSlices(u8, &frames, out[0..64]);
+}
+
+test "Ring: releasing part of a read span, then the rest, counts each part" {
+    const ring = try Ring.create(testing.allocator, 256, .single);
+    defer ring.destroy(testing.allocator);
+    for (0..4) |i| try testing.expect(ring.try_push("abcdefgh", @intCast(i)));
+    const span = try ring.read(10);
+    try testing.expectEqual(@as(u32, 4), span.records);
+    try testing.expectEqual(@as(u32, 1), try ring.release(16));
+    try testing.expectEqual(@as(u32, 3), try ring.release(span.bytes - 16));
+    try testing.expectEqual(@as(u64, 0), ring.depth());
+    for (0..2) |i| try testing.expect(ring.try_push("abcdefgh", @intCast(i)));
+    const whole = try ring.read(10);
+    try testing.expectEqual(@as(u32, 2), try ring.release(whole.bytes));
+    try testing.expectError(error.BadArgument, ring.release(16));
 }
 
 test "Ring: check_frames rejects malformed frames" {
@@ -875,6 +974,8 @@ fn stress_claim_one(ring: *Ring, producer: u32, seq: u64) bool {
     const claimed = ring.claim(items);
     if (claimed.count == 0) return false;
     ring.place(claimed, items, OffsetWriter{ .offsets = &offsets }, false);
+    // Widen the claimed-but-uncommitted window the consumer must not read through.
+    if (seq % 7 == 2) std.Thread.yield() catch {};
     @memcpy(ring.data[offsets[0]..][0..payload.len], payload);
     ring.commit(offsets[0], 1) catch unreachable;
     return true;

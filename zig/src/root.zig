@@ -55,7 +55,7 @@ const allocator = if (builtin.is_test) std.testing.allocator else std.heap.page_
 var table: handles.Table = .{};
 
 fn code(status: Status) u32 {
-    return @intFromEnum(status);
+    return @backingInt(status);
 }
 
 fn lookup(comptime T: type, handle: u32, kind: handles.Kind) error{ NullHandle, BadHandle }!*T {
@@ -326,7 +326,7 @@ export fn meshos_buffer_destroy(handle: u32) u32 {
 const testing = std.testing;
 
 fn expect_status(expected: Status, actual: u32) !void {
-    try testing.expectEqual(@intFromEnum(expected), actual);
+    try testing.expectEqual(@backingInt(expected), actual);
 }
 
 test {

@@ -1,0 +1,93 @@
+/**
+ * The Bun host of the Zig library: `bun:ffi` `dlopen`, imported through a non-literal specifier
+ * so Deno never resolves it. The library is opened once per JS thread; typed arrays are passed
+ * straight as pointers (never a cached `ptr()`, which goes stale for small inline arrays); ring
+ * memory is viewed with `toArrayBuffer` and the views are dropped before the ring is destroyed.
+ *
+ * @module
+ */
+
+import { existsSync } from "node:fs";
+import { ABI_SYMBOLS, ABI_VERSION, type AbiParam } from "./_abi.ts";
+import { type AbiCall, type AbiCalls, type AbiHost, fixedMemory, type HostMemory, jsMemory } from "./_abi_host.ts";
+import { createAbiBackend } from "./_abi_rings.ts";
+import { libraryPath } from "./_artifacts.ts";
+import type { RingBackend } from "./ring_backend.ts";
+
+/** The corner of `bun:ffi` used here. */
+interface BunFfi {
+  dlopen(
+    path: string,
+    symbols: Record<string, { args: string[]; returns: string }>,
+  ): { symbols: Record<string, (...args: unknown[]) => unknown>; close(): void };
+  toArrayBuffer(pointer: number, byteOffset: number, byteLength: number): ArrayBuffer;
+}
+
+const BUN_TYPES: Record<AbiParam | "pointer", string> = {
+  u32: "u32",
+  u64: "u64",
+  i64: "i64",
+  buffer: "ptr",
+  pointer: "ptr",
+};
+
+let loading: Promise<RingBackend> | undefined;
+
+/**
+ * Opens the library with `bun:ffi` (once per JS thread); throws an Error saying why when it cannot.
+ *
+ * @example
+ * ```ts
+ * const backend = await loadBunBackend();
+ * console.log(backend.name); // "bun-ffi"
+ * ```
+ */
+export function loadBunBackend(): Promise<RingBackend> {
+  loading ??= open().catch((cause) => {
+    loading = undefined;
+    throw cause;
+  });
+  return loading;
+}
+
+async function open(): Promise<RingBackend> {
+  if (!("Bun" in globalThis)) throw new Error("bun:ffi needs Bun");
+  const path = libraryPath();
+  if (!existsSync(path)) {
+    throw new Error(
+      `no native library at ${path}; build it with: cd zig && python3 -m ziglang build -Doptimize=ReleaseFast`,
+    );
+  }
+  const specifier = "bun:ffi";
+  const ffi = (await import(specifier)) as BunFfi;
+  const definitions = Object.fromEntries(
+    Object.entries(ABI_SYMBOLS).map(([name, symbol]) => [name, {
+      args: symbol.parameters.map((p) => BUN_TYPES[p]),
+      returns: BUN_TYPES[symbol.result],
+    }]),
+  );
+  let library: ReturnType<BunFfi["dlopen"]>;
+  try {
+    library = ffi.dlopen(path, definitions);
+  } catch (cause) {
+    throw new Error(`dlopen(${path}) failed: ${(cause as Error).message}`, { cause });
+  }
+  const symbols = library.symbols;
+  const version = symbols.meshos_abi_version() as number;
+  if (version !== ABI_VERSION) {
+    library.close();
+    throw new Error(`${path} speaks ABI ${version}; expected ABI ${ABI_VERSION} (rebuild zig/)`);
+  }
+  const host: AbiHost = {
+    name: "bun-ffi",
+    calls: symbols as unknown as AbiCalls,
+    passesJsMemory: true,
+    allocate: jsMemory,
+    ringRegion(handle: number, bytes: number): HostMemory {
+      const pointer = (symbols.meshos_ring_data as AbiCall)(handle);
+      if (!pointer) throw new Error(`meshos_ring_data(${handle}) returned null; expected a live ring`);
+      return fixedMemory(ffi.toArrayBuffer(pointer, 0, bytes));
+    },
+  };
+  return createAbiBackend(host);
+}

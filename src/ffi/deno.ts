@@ -1,0 +1,102 @@
+/**
+ * The Deno host of the Zig library: `Deno.dlopen` (needs `--allow-ffi`), typed through a small
+ * local interface so the file also type-checks without Deno's global types. Opened once per JS
+ * thread; memory is passed as pointers computed once per buffer, payloads are written straight
+ * into ring memory (claim, copy, commit); ring memory is viewed through
+ * `Deno.UnsafePointerView.getArrayBuffer` and the views are dropped before the ring is destroyed.
+ *
+ * @module
+ */
+
+import { existsSync } from "node:fs";
+import { ABI_SYMBOLS, ABI_VERSION } from "./_abi.ts";
+import { type AbiCalls, type AbiHost, fixedMemory, type HostMemory, jsMemory } from "./_abi_host.ts";
+import { createAbiBackend } from "./_abi_rings.ts";
+import { libraryPath } from "./_artifacts.ts";
+import { permissionGranted } from "./_runtime_env.ts";
+import type { RingBackend } from "./ring_backend.ts";
+
+/** The corner of the `Deno` namespace used here. */
+interface DenoFfi {
+  dlopen(
+    path: string,
+    symbols: Record<string, { parameters: readonly string[]; result: string }>,
+  ): { symbols: Record<string, (...args: unknown[]) => unknown>; close(): void };
+  UnsafePointerView: { getArrayBuffer(pointer: object, byteLength: number, offset?: number): ArrayBuffer };
+  UnsafePointer: { of(buffer: ArrayBufferView): object | null };
+}
+
+/**
+ * Memory arguments are declared `pointer` and passed as pointers computed once per buffer: a
+ * TypedArray passed as `buffer` costs several times more per call (toolchain.md).
+ */
+const DENO_SYMBOLS = Object.fromEntries(
+  Object.entries(ABI_SYMBOLS).map(([name, symbol]) => [name, {
+    parameters: symbol.parameters.map((p) => p === "buffer" ? "pointer" : p),
+    result: symbol.result,
+  }]),
+);
+
+/** JS-owned memory passed by a pointer computed once (the views keep the buffer alive). */
+function pointerMemory(deno: DenoFfi, bytes: number): HostMemory {
+  const memory = jsMemory(bytes);
+  const pointer = deno.UnsafePointer.of(memory.u8());
+  return { ...memory, arg: pointer };
+}
+
+let loading: Promise<RingBackend> | undefined;
+
+/**
+ * Opens the library with `Deno.dlopen` (once per JS thread); throws an Error saying why when it
+ * cannot (no `--allow-ffi`, no library, wrong ABI).
+ *
+ * @example
+ * ```ts
+ * const backend = await loadDenoBackend();
+ * console.log(backend.name); // "deno-ffi"
+ * ```
+ */
+export function loadDenoBackend(): Promise<RingBackend> {
+  loading ??= Promise.resolve().then(open).catch((cause) => {
+    loading = undefined;
+    throw cause;
+  });
+  return loading;
+}
+
+function open(): RingBackend {
+  const deno = (globalThis as { Deno?: DenoFfi }).Deno;
+  if (deno === undefined || "Bun" in globalThis) throw new Error("Deno.dlopen needs Deno");
+  const path = libraryPath();
+  // Asking would block on a prompt in a terminal: only proceed when already granted.
+  if (!permissionGranted({ name: "ffi", path })) throw new Error(`opening ${path} needs --allow-ffi`);
+  if (!existsSync(path)) {
+    throw new Error(
+      `no native library at ${path}; build it with: cd zig && python3 -m ziglang build -Doptimize=ReleaseFast`,
+    );
+  }
+  let library: ReturnType<DenoFfi["dlopen"]>;
+  try {
+    library = deno.dlopen(path, DENO_SYMBOLS);
+  } catch (cause) {
+    throw new Error(`Deno.dlopen(${path}) failed: ${(cause as Error).message}`, { cause });
+  }
+  const symbols = library.symbols;
+  const version = symbols.meshos_abi_version() as number;
+  if (version !== ABI_VERSION) {
+    library.close();
+    throw new Error(`${path} speaks ABI ${version}; expected ABI ${ABI_VERSION} (rebuild zig/)`);
+  }
+  const host: AbiHost = {
+    name: "deno-ffi",
+    calls: symbols as unknown as AbiCalls,
+    passesJsMemory: false,
+    allocate: (bytes) => pointerMemory(deno, bytes),
+    ringRegion(handle: number, bytes: number): HostMemory {
+      const pointer = symbols.meshos_ring_data(handle) as object | null;
+      if (pointer === null) throw new Error(`meshos_ring_data(${handle}) returned null; expected a live ring`);
+      return fixedMemory(deno.UnsafePointerView.getArrayBuffer(pointer, bytes));
+    },
+  };
+  return createAbiBackend(host);
+}
