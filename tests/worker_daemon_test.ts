@@ -131,6 +131,23 @@ test("worker: a process() that throws restarts the daemon, restored in its Worke
   await sdk.shutdown();
 });
 
+test("worker: admin.restartDaemon restarts a crash-looping Worker daemon at once", async () => {
+  const { sdk } = await startManual({}, { backoff: { crashLoopThreshold: 1 } });
+  const handle = await sdk.registerDaemon({ name: "flaky" }, Identity.generate(), worker("flaky"));
+  const outputs = collect(sdk, handle.daemonId);
+  sdk.ingest(handle.daemonId, bytes("poison"));
+  await waitFor("the crash loop", () => row(sdk).lifecycle === "crashLooping");
+  sdk.admin.restartDaemon(handle.daemonId); // the retry throws again: crash-looping again
+  await waitFor("the second crash", () => row(sdk).counters.crashes === 2);
+  assert.equal(row(sdk).lifecycle, "crashLooping");
+  sdk.admin.restartDaemon(handle.daemonId);
+  sdk.ingest(handle.daemonId, bytes("report"));
+  await waitFor("the report", () => outputs.length === 1);
+  assert.equal(texts(outputs)[0], "2 restored="); // no snapshot was ever taken: nothing to restore
+  assert.equal(row(sdk).lifecycle, "running.normal");
+  await sdk.shutdown();
+});
+
 test("worker: a Worker that closes itself is a crash; a fresh Worker is restored from the last snapshot", async () => {
   const { sdk, clock } = await startManual();
   const workersBefore = liveDaemonWorkers();
@@ -238,5 +255,10 @@ test("worker: bad options are invalid_argument; a module that cannot serve is in
   await rejectsWithKind(sdk.registerDaemon({ name: "" }, id, worker()), "invalid_daemon", /`name` must not be empty/);
   assert.equal(liveDaemonWorkers(), workersBefore);
   assert.deepEqual(sdk.snapshot().daemons, []);
+  const handle = await sdk.registerDaemon(named, id, worker());
+  await rejectsWithKind(sdk.registerDaemon(named, id, worker()), "register_failed", /already registered/);
+  assert.equal(liveDaemonWorkers(), workersBefore + 1);
+  await handle.exit();
+  assert.equal(liveDaemonWorkers(), workersBefore);
   await sdk.shutdown();
 });

@@ -86,6 +86,7 @@ export function checkRingOptions(options: RecordRingOptions): void {
 
 /** Throws `invalid_argument` unless `payload` is a `Uint8Array` of at most `maxPayloadBytes`. */
 export function checkPayload(payload: Uint8Array, maxPayloadBytes: number, what = "payload"): void {
+  if (payload instanceof Uint8Array && payload.length <= maxPayloadBytes) return;
   if (!(payload instanceof Uint8Array)) {
     throw invalid(`${what}: expected a Uint8Array, received ${describeValue(payload)}`);
   }
@@ -96,25 +97,88 @@ export function checkPayload(payload: Uint8Array, maxPayloadBytes: number, what 
   }
 }
 
-/** Throws `invalid_argument` unless every payload of a batch is acceptable. */
+/**
+ * Throws `invalid_argument` unless every payload of a batch is acceptable. The hot loop builds no
+ * strings: the message naming the bad element is made only when there is one.
+ */
 export function checkPayloads(payloads: readonly Uint8Array[], maxPayloadBytes: number): void {
   if (!Array.isArray(payloads)) {
     throw invalid(`payloads: expected an array of Uint8Array, received ${describeValue(payloads)}`);
   }
   for (let i = 0; i < payloads.length; i++) {
-    checkPayload(payloads[i], maxPayloadBytes, `payloads[${i}]`);
+    const payload = payloads[i];
+    if (!(payload instanceof Uint8Array) || payload.length > maxPayloadBytes) {
+      checkPayload(payload, maxPayloadBytes, `payloads[${i}]`);
+    }
   }
 }
 
 /** Throws `invalid_argument` unless `type` is an integer from 0 to {@link MAX_RECORD_TYPE}. */
 export function checkRecordType(type: number): void {
-  if (!Number.isInteger(type) || type < 0 || type > MAX_RECORD_TYPE) {
-    throw invalid(`type: expected an integer from 0 to ${MAX_RECORD_TYPE}, received ${describeValue(type)}`);
+  // One mask test for the common case: it fails for non-integers, negatives, NaN and > 2^31-1.
+  if ((type & MAX_RECORD_TYPE) === type) return;
+  throw invalid(`type: expected an integer from 0 to ${MAX_RECORD_TYPE}, received ${describeValue(type)}`);
+}
+
+/**
+ * Checks a buffer of records in ring format (see `RecordRing.pushFrames`) for a ring whose
+ * largest payload is `maxPayloadBytes`; returns how many records it holds, or throws
+ * `invalid_argument` naming the first bad frame.
+ */
+export function checkFrames(frames: Uint8Array, maxPayloadBytes: number): number {
+  if (!(frames instanceof Uint8Array)) {
+    throw invalid(`frames: expected a Uint8Array of records in ring format, received ${describeValue(frames)}`);
   }
+  const view = new DataView(frames.buffer, frames.byteOffset, frames.byteLength);
+  let at = 0;
+  let records = 0;
+  while (at < frames.length) {
+    const size = frameSize(view, at, maxPayloadBytes);
+    if (size < 0) throw frameError(view, at, records, maxPayloadBytes);
+    at += size;
+    records++;
+  }
+  return records;
+}
+
+/** Bytes the frame at `at` takes (header, payload, padding), or -1 when it is malformed. */
+export function frameSize(view: DataView, at: number, maxPayloadBytes: number): number {
+  if (view.byteLength - at < RECORD_HEADER_BYTES) return -1;
+  const length = view.getUint32(at, true);
+  const type = view.getUint32(at + 4, true);
+  if (length < RECORD_HEADER_BYTES || length - RECORD_HEADER_BYTES > maxPayloadBytes || type > MAX_RECORD_TYPE) {
+    return -1;
+  }
+  const size = alignRecord(length);
+  return view.byteLength - at < size ? -1 : size;
+}
+
+function frameError(view: DataView, at: number, index: number, maxPayloadBytes: number): MeshOsSdkError {
+  const where = `frames: record ${index} at byte ${at}`;
+  if (view.byteLength - at < RECORD_HEADER_BYTES) {
+    return invalid(`${where}: expected an ${RECORD_HEADER_BYTES}-byte header, received ${view.byteLength - at} bytes`);
+  }
+  const length = view.getUint32(at, true);
+  const type = view.getUint32(at + 4, true);
+  if (length < RECORD_HEADER_BYTES || length - RECORD_HEADER_BYTES > maxPayloadBytes) {
+    return invalid(
+      `${where}: expected a length (header + payload) from ${RECORD_HEADER_BYTES} to ` +
+        `${RECORD_HEADER_BYTES + maxPayloadBytes}, received ${length}`,
+    );
+  }
+  if (type > MAX_RECORD_TYPE) {
+    return invalid(`${where}: expected a type from 0 to ${MAX_RECORD_TYPE}, received ${type}`);
+  }
+  return invalid(
+    `${where}: expected ${alignRecord(length)} bytes (length ${length} padded to ${RECORD_ALIGN_BYTES}), ` +
+      `received ${view.byteLength - at}`,
+  );
 }
 
 /** Throws `invalid_argument` unless `maxRecords` is a non-negative integer and `visit` a function. */
 export function checkPopArguments(maxRecords: number, visit: unknown): void {
+  // The common case in two tests; the full check (and message) only when one fails.
+  if ((maxRecords & MAX_POP_BATCH_RECORDS) === maxRecords && typeof visit === "function") return;
   if (!Number.isInteger(maxRecords) || maxRecords < 0 || maxRecords > MAX_POP_BATCH_RECORDS) {
     throw invalid(
       `maxRecords: expected an integer from 0 to ${MAX_POP_BATCH_RECORDS}, received ${describeValue(maxRecords)}`,
@@ -177,8 +241,16 @@ export function closedError(kind: "RecordRing" | "LogRing", backend: string, met
 }
 
 /** The error every backend throws when a `popBatch` visitor calls `popBatch` on the same ring. */
-export function reenteredError(backend: string): Error {
+export function reenteredError(backend: string, method = "popBatch"): Error {
   return new Error(
-    `RecordRing.popBatch: called from a visitor of the same ${backend} ring; expected one consumer at a time`,
+    `RecordRing.${method}: called from a visitor of the same ${backend} ring; expected one consumer at a time`,
+  );
+}
+
+/** The error a ring throws when its memory fails a consistency check while being read. */
+export function corruptError(backend: string, offset: number, length: number): Error {
+  return new Error(
+    `RecordRing: the ${backend} ring's record at offset ${offset} has length ${length}; expected a ` +
+      `committed record inside the data region (the ring memory was overwritten)`,
   );
 }

@@ -72,6 +72,8 @@ let ingress: CausalChain | null = null;
 /** Set after a failed `process()`: nothing more runs until the runtime says `restore`. */
 let paused = true;
 let controlsHandled = 0;
+/** The last snapshot taken here, or handed over at start. */
+let lastSnapshot: Uint8Array | null = null;
 
 function post(message: FromWorker, transfer?: Transferable[]): void {
   scope.postMessage(message, transfer);
@@ -124,12 +126,13 @@ function start(message: Extract<ToWorker, { type: "start" }>): void {
   ring = JsRecordRing.attach(message.ring);
   control = new Int32Array(message.control);
   ingress = CausalChain.resume(message.head, message.head.payload);
-  restore(message.snapshot);
+  lastSnapshot = message.snapshot;
+  restore();
   loop();
 }
 
-function restore(snapshot: Uint8Array | null): void {
-  const problem = applyRestore(requireDaemon(), snapshot);
+function restore(): void {
+  const problem = applyRestore(requireDaemon(), lastSnapshot);
   if (problem) post({ type: "log", level: LOG_ERROR, message: problem });
   paused = false;
   wakeLoop();
@@ -165,11 +168,11 @@ function report(
   failure: string | null,
 ): void {
   const snapshot: SnapshotReading | null = failure === null ? readSnapshot(requireDaemon()) : null;
-  if (snapshot?.bytes) snapshot.bytes = snapshot.bytes.slice(); // the daemon may keep writing its own
+  if (snapshot?.bytes) lastSnapshot = snapshot.bytes = snapshot.bytes.slice(); // the daemon may keep writing its own
   const packed = packOutputs(outputs);
-  const transfer: Transferable[] = [packed.bytes.buffer as ArrayBuffer];
-  if (snapshot?.bytes) transfer.push(snapshot.bytes.buffer as ArrayBuffer);
-  post({ type: "batch", source, done: outputs.length, outputs: packed, head, failure, snapshot }, transfer);
+  post({ type: "batch", source, done: outputs.length, outputs: packed, head, failure, snapshot }, [
+    packed.bytes.buffer as ArrayBuffer,
+  ]);
   if (failure !== null) paused = true;
 }
 
@@ -252,7 +255,7 @@ function handle(message: ToWorker): Promise<void> | void {
     case "start":
       return start(message);
     case "restore":
-      return restore(message.snapshot);
+      return restore();
     case "retry":
       return retry(message.event);
     case "control": {

@@ -228,12 +228,17 @@ export class WorkerExecutor implements DaemonExecutor {
     this.#worker.post({ type: "poll" });
   }
 
-  restart(snapshot: Uint8Array | null): void {
+  /**
+   * A live Worker restores from its own last snapshot: reports still on their way may carry a newer
+   * one than `snapshot`. A dead one is replaced here (or as soon as the daemon may run), restored
+   * from `snapshot`.
+   */
+  restart(_snapshot: Uint8Array | null): void {
     if (this.#worker) {
-      this.#worker.post({ type: "restore", snapshot });
+      this.#worker.post({ type: "restore" });
       this.#awaitingRestore = false;
     }
-    this.#sync(); // a dead Worker is replaced here (or as soon as the daemon may run)
+    this.#sync();
   }
 
   close(): void {

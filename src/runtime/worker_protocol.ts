@@ -47,7 +47,8 @@ export type ToWorker =
     head: ChainHead;
     snapshot: Uint8Array | null;
   }
-  | { type: "restore"; snapshot: Uint8Array | null }
+  /** Restore from the last snapshot the Worker took (at least as new as any the runtime has). */
+  | { type: "restore" }
   | { type: "retry"; event: CausalEvent }
   | { type: "control"; event: DaemonControl }
   | { type: "poll" };

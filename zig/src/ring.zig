@@ -107,6 +107,7 @@ pub const ReadError = error{Corrupt};
 pub const ReleaseError = error{ BadArgument, Corrupt };
 pub const PopError = error{ Corrupt, BufferTooSmall };
 pub const CommitError = error{BadArgument};
+pub const FrameError = error{ BadLength, BadType };
 
 /// Bytes a record with `payload_bytes` of payload occupies in the ring.
 pub fn record_bytes(payload_bytes: u32) u32 {
@@ -516,51 +517,71 @@ pub const Ring = extern struct {
         return claimed.count;
     }
 
-    /// Appends the longest prefix of `frames` (records in ring format, checked by `check_frames`)
-    /// that fits now; returns how many records.
-    pub fn push_frames(ring: *Ring, frames: []const u8) u32 {
+    /// Checks every frame of `frames` (records in ring format), then appends the longest prefix
+    /// that fits now; returns how many records. Nothing is written when a frame is malformed.
+    pub fn push_frames(ring: *Ring, frames: []const u8) FrameError!u32 {
         assert(!ring.claim_outstanding());
+        if (!ring.multi) return ring.push_frames_single(frames);
+        _ = try ring.check_frames(frames);
         const items: FrameItems = .{ .frames = frames };
         const claimed = ring.claim(items);
-        if (ring.multi) {
-            var copier: FrameCopier = .{ .ring = ring, .frames = frames };
-            ring.place(claimed, items, &copier, true);
-        } else {
-            ring.place_frame_runs(claimed, frames);
-        }
+        var copier: FrameCopier = .{ .ring = ring, .frames = frames };
+        ring.place(claimed, items, &copier, true);
         ring.publish(claimed);
         return claimed.count;
     }
 
-    /// Single producer: copies claimed frames as they are, one `memcpy` per run (two when the run
-    /// meets the end of the data region, with a padding record between). Nothing is visible until
-    /// `publish` stores the tail, so headers need no ordering of their own.
-    fn place_frame_runs(ring: *Ring, claimed: Claim, frames: []const u8) void {
-        assert(!ring.multi);
-        var items: FrameItems = .{ .frames = frames };
-        var position = claimed.position;
-        var run_position = position; // where the pending run goes
-        var run_start: usize = 0; // where it starts in `frames`
-        var index: u32 = 0;
-        while (index < claimed.count) : (index += 1) {
-            const record_start = items.offset;
-            const size = record_bytes(items.next().?.payload_bytes);
-            const offset = ring.offset_of(position);
-            const to_end = ring.capacity_bytes - offset;
-            // A run ends where the data region does: exactly there, or before a padding record.
-            if (size > to_end or (offset == 0 and position != run_position)) {
-                ring.copy_run(run_position, frames[run_start..record_start]);
-                if (size > to_end) {
-                    ring.write_header(offset, to_end, padding_type, true);
-                    position += to_end;
-                }
-                run_position = position;
-                run_start = record_start;
+    /// Where a run of frames meets the end of the data region.
+    const FrameSplit = struct { frames_offset: usize, position: u64, padding_bytes: u32 };
+
+    /// Single producer, in one walk: checks every frame, plans the prefix that fits, then copies
+    /// it with one `memcpy` (two when it meets the end of the data region, with a padding record
+    /// between). Nothing is visible until the tail is published, so the copy needs no ordering.
+    fn push_frames_single(ring: *Ring, frames: []const u8) FrameError!u32 {
+        const tail = ring.producer.claimed_tail;
+        var head = ring.producer.head_cached.load(.monotonic);
+        var head_refreshed = false;
+        var end = tail;
+        var count: u32 = 0;
+        var prefix_bytes: usize = 0;
+        var fitting = true;
+        var split: ?FrameSplit = null;
+        var offset: usize = 0;
+        // Bounded: every step advances `offset` by at least one header.
+        while (offset < frames.len) {
+            const size = try ring.check_frame(frames, offset);
+            if (fitting and end - head + ring.span_at(end, size) > ring.capacity_bytes and !head_refreshed) {
+                head = ring.consumer.head.load(.acquire);
+                ring.producer.head_cached.store(head, .monotonic);
+                head_refreshed = true;
             }
-            position += size;
+            fitting = fitting and end - head + ring.span_at(end, size) <= ring.capacity_bytes;
+            if (fitting) {
+                const at = ring.offset_of(end);
+                const to_end = ring.capacity_bytes - at;
+                if (size > to_end or (at == 0 and end != tail)) {
+                    assert(split == null); // a claim is less than a lap: it wraps at most once
+                    const padding_bytes: u32 = if (size > to_end) to_end else 0;
+                    split = .{ .frames_offset = offset, .position = end, .padding_bytes = padding_bytes };
+                    end += padding_bytes;
+                }
+                end += size;
+                count += 1;
+                prefix_bytes = offset + size;
+            }
+            offset += size;
         }
-        ring.copy_run(run_position, frames[run_start..items.offset]);
-        assert(position == claimed.end);
+        if (split) |at| {
+            ring.copy_run(tail, frames[0..at.frames_offset]);
+            if (at.padding_bytes > 0) ring.write_header(ring.offset_of(at.position), at.padding_bytes, padding_type, true);
+            ring.copy_run(at.position + at.padding_bytes, frames[at.frames_offset..prefix_bytes]);
+        } else {
+            ring.copy_run(tail, frames[0..prefix_bytes]);
+        }
+        ring.producer.claimed_tail = end;
+        ring.producer.claimed_records += count;
+        ring.publish_single();
+        return count;
     }
 
     fn copy_run(ring: *Ring, position: u64, bytes: []const u8) void {
@@ -570,19 +591,23 @@ pub const Ring = extern struct {
     }
 
     /// Checks that `frames` is a whole number of well-formed records for this ring.
-    pub fn check_frames(ring: *const Ring, frames: []const u8) error{ BadLength, BadType }!u32 {
+    pub fn check_frames(ring: *const Ring, frames: []const u8) FrameError!u32 {
         var offset: usize = 0;
         var count: u32 = 0;
-        while (offset < frames.len) : (count += 1) {
-            if (frames.len - offset < header_bytes) return error.BadLength;
-            const h = std.mem.bytesToValue(Header, frames[offset..][0..header_bytes]);
-            if (h.length < header_bytes or h.length - header_bytes > ring.max_payload_bytes()) return error.BadLength;
-            if (h.type > max_record_type) return error.BadType;
-            const size = record_bytes(h.length - header_bytes);
-            if (frames.len - offset < size) return error.BadLength;
-            offset += size;
-        }
+        while (offset < frames.len) : (count += 1) offset += try ring.check_frame(frames, offset);
         return count;
+    }
+
+    /// Bytes the frame at `frames[offset..]` takes (header, payload, padding), once checked.
+    fn check_frame(ring: *const Ring, frames: []const u8, offset: usize) FrameError!u32 {
+        assert(offset < frames.len);
+        if (frames.len - offset < header_bytes) return error.BadLength;
+        const h = std.mem.bytesToValue(Header, frames[offset..][0..header_bytes]);
+        if (h.length < header_bytes or h.length - header_bytes > ring.max_payload_bytes()) return error.BadLength;
+        if (h.type > max_record_type) return error.BadType;
+        const size = record_bytes(h.length - header_bytes);
+        if (frames.len - offset < size) return error.BadLength;
+        return size;
     }
 };
 
@@ -788,8 +813,8 @@ test "Ring: push_frames copies records in ring format, across the wrap" {
         }
         try testing.expectEqual(@as(u32, 3), try ring.check_frames(frames[0..96]));
         // From offset 48: two records, padding to the end, the third at offset 0 (112 bytes used).
-        try testing.expectEqual(@as(u32, 3), ring.push_frames(frames[0..96]));
-        try testing.expectEqual(@as(u32, 0), ring.push_frames(frames[64..96]));
+        try testing.expectEqual(@as(u32, 3), try ring.push_frames(frames[0..96]));
+        try testing.expectEqual(@as(u32, 0), try ring.push_frames(frames[64..96]));
         const popped = try ring.pop_frames(&out, 10);
         try testing.expectEqual(@as(u32, 3), popped.records);
         for (0..3) |i| try testing.expectEqualSlices(u8, frames[i * 32 ..][0..28], out[i * 32 ..][0..28]);
@@ -809,7 +834,7 @@ test "Ring: push_frames of a single producer wraps in the middle of a run" {
         std.mem.bytesAsValue(Header, frames[i * 16 ..][0..8]).* = .{ .length = 8 + 8, .type = @intCast(i) };
         _ = pattern(frames[i * 16 + 8 ..][0..8], i);
     }
-    try testing.expectEqual(@as(u32, 4), ring.push_frames(&frames)); // 3 up to the end, 1 from 0
+    try testing.expectEqual(@as(u32, 4), try ring.push_frames(&frames)); // 3 up to the end, 1 from 0
     const popped = try ring.pop_frames(&out, 10);
     try testing.expectEqual(@as(u32, 4), popped.records);
     try testing.expectEqualSlices(u8, &frames, out[0..64]);

@@ -134,12 +134,11 @@ export fn meshos_ring_push_frames(handle: u32, frames: ?[*]const u8, frames_byte
     const r = lookup(Ring, handle, .ring) catch |err| return lookup_status(err);
     const out = out_pushed orelse return code(.bad_argument);
     const bytes = bytes_from(frames, frames_bytes) orelse return code(.bad_argument);
-    _ = r.check_frames(bytes) catch |err| return switch (err) {
+    if (r.claim_outstanding()) return code(.claim_outstanding);
+    out.* = r.push_frames(bytes) catch |err| return switch (err) {
         error.BadLength => code(.bad_length),
         error.BadType => code(.bad_type),
     };
-    if (r.claim_outstanding()) return code(.claim_outstanding);
-    out.* = r.push_frames(bytes);
     return code(.ok);
 }
 
