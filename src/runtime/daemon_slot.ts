@@ -41,6 +41,7 @@ import type { CausalEvent, DaemonControl, MeshOsDaemon } from "../sdk/types.ts";
 import type { Clock } from "./clock.ts";
 import type { ControlChannel } from "./control_channel.ts";
 import { OutputStream } from "./output_stream.ts";
+import { payloadCopier } from "./payload_copier.ts";
 import type { DaemonSnapshot, DeadLetterSnapshot } from "./runtime_snapshot.ts";
 import { type LoadedDaemonWorker, WorkerExecutor } from "./worker_executor.ts";
 
@@ -499,6 +500,7 @@ export class DaemonSlot implements SlotRun {
 export class InThreadExecutor implements DaemonExecutor {
   readonly #run: SlotRun;
   readonly #daemon: MeshOsDaemon;
+  readonly #copy = payloadCopier();
   #pumpQueued = false;
 
   constructor(run: SlotRun, daemon: MeshOsDaemon) {
@@ -540,7 +542,7 @@ export class InThreadExecutor implements DaemonExecutor {
     }
     let crashed = false;
     const popped = run.inbox.popBatch(PUMP_BATCH, (payload) => {
-      const event = run.stamp(payload.slice());
+      const event = run.stamp(this.#copy(payload));
       if (crashed) run.keep(event);
       else if (!this.#runOne(event, 0)) crashed = true;
     });
