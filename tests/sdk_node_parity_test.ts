@@ -183,6 +183,7 @@ test("ND-18 a daemon without capability members registers", async () => {
   const { sdk } = await startManual();
   const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());
   assert.notEqual(handle.daemonId, 0n);
+  assert.equal(sdk.snapshot().daemons[0].runsIn, "thread");
   await sdk.shutdown();
 });
 

@@ -58,6 +58,7 @@ test("worker: events ingested here are processed in the Worker; both causal chai
   const workersBefore = liveDaemonWorkers();
   const handle = await sdk.registerDaemon({ name: "links" }, Identity.generate(), worker("links"));
   assert.equal(liveDaemonWorkers(), workersBefore + 1);
+  assert.equal(row(sdk).runsIn, "worker");
   const outputs = collect(sdk, handle.daemonId);
   assert.equal(sdk.ingest(handle.daemonId, bytes("a")), true);
   assert.equal(sdk.ingestBatch(handle.daemonId, [bytes("b"), bytes("cc"), new Uint8Array(0)]), 3);

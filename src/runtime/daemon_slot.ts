@@ -286,6 +286,7 @@ export class DaemonSlot implements SlotRun {
     return {
       daemonId: hexId(this.daemonId),
       name: this.spec.name,
+      runsIn: this.#executor instanceof WorkerExecutor ? "worker" : "thread",
       lifecycle: this.lifecycle,
       health: { ...this.health },
       saturation: this.saturation,

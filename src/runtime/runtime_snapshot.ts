@@ -21,6 +21,8 @@ export type MaintenanceStateName =
 export interface DaemonSnapshot {
   daemonId: string;
   name: string;
+  /** Where `process()` runs: on the runtime's thread or in a Worker. */
+  runsIn: "thread" | "worker";
   /** The lifecycle statechart's state, dotted for nested states (e.g. `running.backpressured`). */
   lifecycle: string;
   health: { kind: "healthy" | "degraded" | "unhealthy"; reason: string | null };

@@ -137,6 +137,7 @@ function renderDaemon(card, d) {
     fact("ingested", c.ingested), fact("rejected", c.inboxRejected), fact("outputs", c.outputs),
     fact("errors", c.processErrors),
     fact("crashes", c.crashes), fact("restart gate", d.restart.state), fact("saturation", fmt(d.saturation)),
+    fact("runs in", d.runsIn === "worker" ? "a Worker" : "the runtime thread"),
   );
   setChart($(".chart", card), "daemon:" + d.lifecycle);
 }

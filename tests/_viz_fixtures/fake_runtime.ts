@@ -23,6 +23,7 @@ function daemonSnapshot(index: number, name: string, lifecycle: string): DaemonS
   return {
     daemonId: `0x${(0x1000 + index).toString(16).padStart(16, "0")}`,
     name,
+    runsIn: index === 1 ? "worker" : "thread",
     lifecycle,
     health: { kind: "healthy", reason: null },
     saturation: 0.1 * index,
