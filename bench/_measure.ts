@@ -17,6 +17,10 @@ export interface Measurement {
   opsPerSec: number;
   /** Every sample, ns per operation. */
   samples: number[];
+  /** The ring backend measured (`bun-ffi`, `js`, ...), when there is one. */
+  backend?: string;
+  /** The case without the backend: rows with the same key are compared with the native one. */
+  key?: string;
 }
 
 /** Options of {@link measure}. */
@@ -55,6 +59,29 @@ export function measure(
   for (let i = 0; i < samples; i++) {
     const start = performance.now();
     run();
+    perOp.push(((performance.now() - start) * 1e6) / opsPerRun);
+  }
+  const nsPerOp = median(perOp);
+  return { name, group, nsPerOp, opsPerSec: 1e9 / nsPerOp, samples: perOp };
+}
+
+/**
+ * {@link measure} for work that must await (e.g. let a queue drain): `run` performs `opsPerRun`
+ * operations and resolves when they are done.
+ */
+export async function measureAsync(
+  name: string,
+  group: string,
+  opsPerRun: number,
+  run: () => Promise<void>,
+  options: MeasureOptions = {},
+): Promise<Measurement> {
+  const { samples = 15, warmup = 3 } = options;
+  for (let i = 0; i < warmup; i++) await run();
+  const perOp: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const start = performance.now();
+    await run();
     perOp.push(((performance.now() - start) * 1e6) / opsPerRun);
   }
   const nsPerOp = median(perOp);

@@ -1,6 +1,7 @@
 /**
  * A whole program for `hyperfine`: load one backend, push and pop 1 M records of 32 B in batches
- * of 256, exit. Measures startup (runtime + library load) plus sustained throughput together.
+ * of 256 (`pushBatch`, `popBatchInPlace`), exit. Measures startup (runtime + library load) plus
+ * sustained throughput together.
  *
  * Usage: `bun bench/pipeline.ts native|wasm|js|array [records]`
  */
@@ -25,7 +26,7 @@ if (choice === "array") {
   const ring = backend.createRing({ capacityBytes: 1 << 16, producers: "single" });
   for (let i = 0; i < records; i += BATCH) {
     if (ring.pushBatch(batch, 1) !== BATCH) throw new Error("ring unexpectedly full");
-    ring.popBatch(BATCH, (payload) => sum += payload[0]);
+    ring.popBatchInPlace(BATCH, (bytes, offset) => sum += bytes[offset]);
   }
   ring.close();
 }

@@ -1,7 +1,8 @@
 /**
- * Turns the JSON that `bench/run.sh` collected in bench/out/ into bench/RESULTS.md: machine and
- * versions, then per runtime the median ns per operation, operations per second, and the ratio to
- * the native ring measured in the same run (above 1 means slower than native).
+ * Turns the JSON that `bench/run.sh` collected in bench/out/ into bench/RESULTS.md: machine,
+ * versions and load, where each issue-4 target stands, then per runtime the rings (each backend
+ * against the native ring of the same run), records across Workers, the SDK end to end and stage
+ * by stage, logging, and the whole-program runs.
  *
  * Usage: `bun bench/report.ts` (after bench/run.sh has filled bench/out/)
  */
@@ -20,12 +21,13 @@ interface Environment {
   cpu: string;
   cores: string;
   memory: string;
+  load: string;
+  waitedSeconds: string;
+  quick: string;
   bun: string;
   deno: string;
   zig: string;
   hyperfine: string;
-  load: string;
-  quick: string;
 }
 
 interface HyperfineRun {
@@ -33,89 +35,290 @@ interface HyperfineRun {
   mean: number;
   stddev: number;
   median: number;
-  min: number;
-  max: number;
 }
+
+/** What one runtime's benchmarks wrote. */
+interface RuntimeResults {
+  runtime: string;
+  native: string;
+  ring?: BenchReport;
+  workers?: BenchReport;
+  sdk?: BenchReport;
+  stages?: BenchReport;
+  log?: BenchReport;
+  hyperfine?: { results: HyperfineRun[] };
+}
+
+const SDK_TARGET_PER_SEC = 10e6;
+const WORKER_TARGET_PER_SEC = 20e6;
 
 function readJson<T>(name: string): T | undefined {
   const path = outDir + name;
   return existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) as T : undefined;
 }
 
-function nativeNameOf(runtime: string): string {
-  return runtime.startsWith("bun") ? "bun-ffi" : "deno-ffi";
+function ns(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value.toFixed(1);
 }
 
-/** The native measurement a row is compared with: same mode and shape, native backend. */
-function baselineOf(row: Measurement, rows: Measurement[], native: string): Measurement | undefined {
-  if (row.group === "log") return rows.find((r) => r.name === `${native} log ring append`);
-  const shape = row.name.includes("batch") ? "batch" : "1 record";
-  const mode = row.name.includes("mpsc") ? "mpsc" : "spsc";
-  return rows.find((r) => r.name.startsWith(`${native} ${mode}`) && r.name.includes(shape));
-}
-
-function formatNs(ns: number): string {
-  return ns >= 100 ? ns.toFixed(0) : ns.toFixed(1);
-}
-
-function formatRate(perSec: number): string {
+function rate(perSec: number): string {
   if (perSec >= 1e6) return `${(perSec / 1e6).toFixed(2)} M/s`;
   return `${(perSec / 1e3).toFixed(0)} k/s`;
 }
 
-function table(report: BenchReport): string[] {
-  const native = nativeNameOf(report.runtime);
-  const lines = ["| case | median ns/op | ops/s | vs native |", "|---|---:|---:|---:|"];
-  for (const row of report.results) {
-    const base = baselineOf(row, report.results, native);
-    const ratio = base ? `${(row.nsPerOp / base.nsPerOp).toFixed(2)}×` : "n/a";
-    lines.push(`| ${row.name} | ${formatNs(row.nsPerOp)} | ${formatRate(row.opsPerSec)} | ${ratio} |`);
+function ratio(value: number): string {
+  return `${value.toFixed(2)}×`;
+}
+
+function find(report: BenchReport | undefined, test: (row: Measurement) => boolean): Measurement | undefined {
+  return report?.results.find(test);
+}
+
+/** Rings: one row per case, one column per backend (ns per record), then each against native. */
+function ringTable(r: RuntimeResults): string[] {
+  const rows = r.ring!.results.filter((row) => row.backend && row.backend !== "array");
+  const backends = [...new Set(rows.map((row) => row.backend!))];
+  const others = backends.filter((b) => b !== r.native);
+  const keys = [...new Set(rows.map((row) => row.key!))];
+  const lines = [
+    `| case | ${backends.map((b) => `${b} ns`).join(" | ")} | ${others.map((b) => `${b} ÷ ${r.native}`).join(" | ")} |`,
+    `|---|${backends.map(() => "---:").join("|")}|${others.map(() => "---:").join("|")}|`,
+  ];
+  for (const key of keys) {
+    const cell = (backend: string) => rows.find((row) => row.key === key && row.backend === backend);
+    const native = cell(r.native);
+    const values = backends.map((b) => cell(b) ? ns(cell(b)!.nsPerOp) : "n/a");
+    const ratios = others.map((b) => cell(b) && native ? ratio(cell(b)!.nsPerOp / native.nsPerOp) : "n/a");
+    lines.push(`| ${key} | ${values.join(" | ")} | ${ratios.join(" | ")} |`);
+  }
+  const array = find(r.ring, (row) => row.backend === "array");
+  if (array) lines.push("", `Plain JS array queue, push (copy) + shift: ${ns(array.nsPerOp)} ns per record.`);
+  return lines;
+}
+
+function workersTable(r: RuntimeResults): string[] {
+  const lines = ["| case | records/s | ns/record | ÷ native ring, same shape |", "|---|---:|---:|---:|"];
+  for (const row of r.workers!.results) {
+    const shape = row.name.split(", ").at(-1)!;
+    const native = find(r.workers, (x) => x.name.startsWith("native ring") && x.name.endsWith(shape));
+    const vs = native && !row.name.startsWith("native") ? ratio(row.nsPerOp / native.nsPerOp) : "";
+    lines.push(`| ${row.name} | ${rate(row.opsPerSec)} | ${ns(row.nsPerOp)} | ${vs} |`);
+  }
+  return lines;
+}
+
+function sdkTable(r: RuntimeResults): string[] {
+  const lines = ["| case | events/s | ns/event | share of the 10 M/s target |", "|---|---:|---:|---:|"];
+  for (const row of r.sdk!.results) {
+    const share = `${((row.opsPerSec / SDK_TARGET_PER_SEC) * 100).toFixed(1)} %`;
+    lines.push(`| ${row.name} | ${rate(row.opsPerSec)} | ${ns(row.nsPerOp)} | ${share} |`);
+  }
+  return lines;
+}
+
+function stagesTable(r: RuntimeResults): string[] {
+  const lines = ["| stage (measured alone) | ns/event |", "|---|---:|"];
+  for (const row of r.stages!.results) lines.push(`| ${row.name} | ${ns(row.nsPerOp)} |`);
+  return lines;
+}
+
+function logTable(r: RuntimeResults): string[] {
+  const consoleLog = find(r.log, (row) => row.name.startsWith("console.log"));
+  const lines = ["| case | ns/line | lines/s | console.log ÷ this |", "|---|---:|---:|---:|"];
+  for (const row of r.log!.results) {
+    const vs = consoleLog && row !== consoleLog ? ratio(consoleLog.nsPerOp / row.nsPerOp) : "";
+    lines.push(`| ${row.name} | ${ns(row.nsPerOp)} | ${rate(row.opsPerSec)} | ${vs} |`);
   }
   return lines;
 }
 
 function hyperfineTable(runs: HyperfineRun[]): string[] {
-  const native = runs.find((r) => / native( |$)/.test(r.command));
-  const lines = ["| command | median ms | mean ± σ ms | vs native |", "|---|---:|---:|---:|"];
+  const native = runs.find((run) => / native( |$)/.test(run.command));
+  const lines = ["| command | median ms | mean ± σ ms | ÷ native |", "|---|---:|---:|---:|"];
   for (const run of runs) {
-    const ratio = native ? `${(run.median / native.median).toFixed(2)}×` : "n/a";
+    const vs = native ? ratio(run.median / native.median) : "n/a";
     const mean = `${(run.mean * 1e3).toFixed(1)} ± ${(run.stddev * 1e3).toFixed(1)}`;
-    lines.push(`| \`${run.command}\` | ${(run.median * 1e3).toFixed(1)} | ${mean} | ${ratio} |`);
+    lines.push(`| \`${run.command}\` | ${(run.median * 1e3).toFixed(1)} | ${mean} | ${vs} |`);
   }
   return lines;
 }
 
+/** One line per issue-4 target for one runtime: the numbers it is judged on. */
+function targetLines(r: RuntimeResults): string[] {
+  const lines: string[] = [];
+  const ringRow = (backend: string, key: string) => find(r.ring, (row) => row.backend === backend && row.key === key);
+  for (const key of ["spsc pushBatch + popBatchInPlace, batch 256", "spsc pushFrames + popBatchInPlace, batch 256 (frames packed once)"]) {
+    const native = ringRow(r.native, key);
+    const js = ringRow("js", key);
+    if (native && js) {
+      const speedup = js.nsPerOp / native.nsPerOp;
+      lines.push(
+        `- ring, ${key}: ${r.native} ${ns(native.nsPerOp)} ns vs js ${ns(js.nsPerOp)} ns per record → native is ` +
+          `${ratio(speedup)} the js ring (target 2×: ${speedup >= 2 ? "met" : "not met"})`,
+      );
+    }
+  }
+  const single = ringRow(r.native, "spsc tryPush + popBatchInPlace(1), 1 record");
+  if (single) lines.push(`- ring, one record per call (tryPush + popBatchInPlace(1)): ${r.native} ${ns(single.nsPerOp)} ns`);
+  const batched = r.workers?.results.filter((row) => /pushBatch|pushFrames/.test(row.name) && row.name.includes("ring"));
+  if (batched?.length) {
+    const best = batched.reduce((a, b) => (a.opsPerSec > b.opsPerSec ? a : b));
+    const pushBatch = batched.filter((row) => row.name.includes("pushBatch"))
+      .reduce((a, b) => (a.opsPerSec > b.opsPerSec ? a : b));
+    const met = (row: Measurement) => row.opsPerSec >= WORKER_TARGET_PER_SEC ? "met" : "not met";
+    lines.push(
+      `- across Workers, batched (target ≥ 20 M records/s): best ${rate(best.opsPerSec)} (${best.name}: ${met(best)}); ` +
+        `with pushBatch ${rate(pushBatch.opsPerSec)} (${pushBatch.name}: ${met(pushBatch)})`,
+    );
+  }
+  const sdkBest = r.sdk?.results.filter((row) => row.name.startsWith("in-thread"))
+    .reduce((a, b) => (a.opsPerSec > b.opsPerSec ? a : b));
+  if (sdkBest) {
+    lines.push(
+      `- SDK end to end in-thread (target ≥ 10 M events/s on Bun): best ${rate(sdkBest.opsPerSec)} ` +
+        `(${sdkBest.name}), ${((sdkBest.opsPerSec / SDK_TARGET_PER_SEC) * 100).toFixed(1)} % of the target`,
+    );
+  }
+  const consoleLog = find(r.log, (row) => row.name.startsWith("console.log"));
+  const publish = r.log?.results.filter((row) => row.name.includes("publishLog"));
+  if (consoleLog && publish?.length) {
+    const parts = publish.map((row) => `${row.name}: ${ratio(consoleLog.nsPerOp / row.nsPerOp)}`);
+    lines.push(`- publishLog vs console.log (target ≥ 10× cheaper): ${parts.join("; ")}`);
+  }
+  return lines;
+}
+
+function loadLines(): string[] {
+  const path = outDir + "loads.txt";
+  if (!existsSync(path)) return [];
+  const lines = readFileSync(path, "utf8").trim().split("\n").map((line) => {
+    const [stage, one, five, fifteen, busy] = line.split(" ");
+    return `${stage} ${one} ${five} ${fifteen}${busy === undefined ? "" : ` (others ${busy} %)`}`;
+  });
+  return [
+    "- before each benchmark: load average (1, 5, 15 min; it still counts the benchmark before) and, " +
+    `in parentheses, CPU used by other jobs in the second before: ${lines.join("; ")}`,
+  ];
+}
+
+/** The ring results of one runtime: one file per backend (each measured in its own process). */
+function ringReport(runtime: string): BenchReport | undefined {
+  const parts = ["native", "wasm", "js"].map((b) => readJson<BenchReport>(`ring_${runtime}_${b}.json`))
+    .filter((part): part is BenchReport => part !== undefined);
+  if (parts.length === 0) return undefined;
+  return { runtime: parts[0].runtime, bench: "ring", results: parts.flatMap((part) => part.results) };
+}
+
 const env = readJson<Environment>("env.json");
+const runtimes: RuntimeResults[] = [];
+for (const runtime of ["bun", "deno"]) {
+  const ring = ringReport(runtime);
+  const results: RuntimeResults = {
+    runtime: ring?.runtime ?? runtime,
+    native: runtime === "bun" ? "bun-ffi" : "deno-ffi",
+    ring,
+    workers: readJson<BenchReport>(`workers_${runtime}.json`),
+    sdk: readJson<BenchReport>(`sdk_${runtime}.json`),
+    stages: readJson<BenchReport>(`stages_${runtime}.json`),
+    log: readJson<BenchReport>(`log_${runtime}.json`),
+    hyperfine: readJson<{ results: HyperfineRun[] }>(`hyperfine_${runtime}.json`),
+  };
+  if (results.ring || results.workers || results.sdk || results.log) runtimes.push(results);
+}
+
 const md: string[] = [
   "# Hot-path benchmark results",
   "",
-  `Generated by \`bench/run.sh\` (do not edit by hand). Medians of ${env?.quick === "yes" ? "5 samples (--quick)" : "15 samples"} per case; ratios`,
-  "compare with the native ring (`bun-ffi` / `deno-ffi`) measured in the same run, so compare",
-  "ratios rather than absolute numbers across machines. Payloads are 32 bytes; batches are 256.",
+  "Generated by `bench/run.sh` (do not edit by hand; the notes at the end come from " +
+  "`bench/report.ts`). Medians; payloads are 32 bytes, batches 256. Each backend is compared with " +
+  "the native ring (`bun-ffi` / `deno-ffi`) measured in the same run: compare ratios rather than " +
+  "absolute numbers across machines, and distrust a run whose load was above 1.5.",
   "",
   "## Machine",
   "",
 ];
 if (env) {
   md.push(
-    `- date: ${env.date}`,
+    `- date: ${env.date}${env.quick === "yes" ? " (--quick: fewer records and samples)" : ""}`,
     `- machine: ${env.uname}; CPU: ${env.cpu} × ${env.cores}; memory: ${env.memory}`,
-    `- load average at start: ${env.load}`,
+    `- load average at start: ${env.load} (waited ${env.waitedSeconds} s for it to drop to 1.5)`,
+    ...loadLines(),
     `- versions: ${env.bun}; ${env.deno}; zig ${env.zig} (library built ReleaseFast); ${env.hyperfine}`,
   );
 }
-for (const runtime of ["bun", "deno"]) {
-  const ring = readJson<BenchReport>(`ring_${runtime}.json`);
-  const log = readJson<BenchReport>(`log_${runtime}.json`);
-  const hyperfine = readJson<{ results: HyperfineRun[] }>(`hyperfine_${runtime}.json`);
-  if (!ring && !log) continue;
-  md.push("", `## ${(ring ?? log)!.runtime}`, "");
-  if (ring) md.push("Record rings (one push + one pop per record, or per batch of 256):", "", ...table(ring), "");
-  if (log) md.push("Log ring append vs `console.log` to /dev/null (per line):", "", ...table(log), "");
-  if (hyperfine) {
-    md.push("Whole program (`hyperfine`): start the runtime, load the backend, 1 M records in batches:", "");
-    md.push(...hyperfineTable(hyperfine.results), "");
+md.push("", "## Where the targets stand", "");
+for (const r of runtimes) md.push(`${r.runtime}:`, "", ...targetLines(r), "");
+
+for (const r of runtimes) {
+  md.push(`## ${r.runtime}`, "");
+  if (r.ring) {
+    md.push("### Record rings: ns per record (push + pop; each backend in its own process)", "", ...ringTable(r), "");
+  }
+  if (r.workers) {
+    md.push("### Across threads: main thread produces, a Worker consumes", "", ...workersTable(r), "");
+  }
+  if (r.sdk) {
+    md.push("### SDK end to end: `ingestBatch` → `process()` (echo, one output) → output chain", "");
+    md.push(...sdkTable(r), "");
+  }
+  if (r.stages) {
+    md.push("### SDK in-thread path, stage by stage (each measured alone)", "", ...stagesTable(r), "");
+  }
+  if (r.log) md.push("### Logging: ns per line", "", ...logTable(r), "");
+  if (r.hyperfine) {
+    md.push("### Whole program (`hyperfine`): start, load the backend, 1 M records in batches", "");
+    md.push(...hyperfineTable(r.hyperfine.results), "");
   }
 }
+
+md.push(
+  "## Notes",
+  "",
+  "- **Native vs js ring, and why only Bun's reaches 2×.** Records are variable-length, so every " +
+    "consumer walks headers one after another (each load waits for the previous: ~3–4 ns per record " +
+    "per walk in Zig on this VM, more in JIT-compiled JS), and in-thread every backend hands the " +
+    "visitor memory that JS reads the same way. A native ring wins only on work it takes from JS: " +
+    "copying payloads (a TypedArray `set` of 32 bytes costs ~20–35 ns in both engines here, Zig's " +
+    "`memcpy` ~1 ns) and checking frames, and it pays per FFI call (~3 ns bare in Bun, ~10 ns with a " +
+    "TypedArray argument; ~10 ns bare in Deno and ~50 ns per TypedArray argument). Under Bun, " +
+    "`pushBatch` hands each payload to Zig in its own call, which beats any copy in JS; under Deno " +
+    "that call costs more than the `set` it saves, so Deno's native ring copies in JS like the js " +
+    "ring and stays ~1.2–1.4× ahead of it (what is left: Zig's frame walk and one call per batch). " +
+    "`pushFrames` (records already in ring format) is one call and one `memcpy` per batch on the " +
+    "native ring.",
+  "- **One record per call** stays far from the ~5–20 ns of a bare push/pop FFI pair: a `tryPush` is " +
+    "one call, a pop two (`read`, then `release` after the visit, so a visitor that throws and a " +
+    "producer on another thread both stay safe), plus argument checks. A bare FFI call costs " +
+    "~2.5× the reference machine's here. Batch where throughput matters.",
+  "- **`popBatch` vs `popBatchInPlace`.** `popBatch` creates a `Uint8Array` view per record " +
+    "(~40 ns in Deno, ~80 ns in Bun on this VM); `popBatchInPlace` hands over the ring's bytes with " +
+    "an offset and length and allocates nothing.",
+  "- **Atomics.** An `Atomics` load or store costs ~3 ns in Bun and ~20 ns in Deno here (plain " +
+    "accesses < 1 ns): the js ring uses them only where the memory model needs them (one store to " +
+    "publish a batch, one load when a cached position runs out; multi-producer: the CAS, one commit " +
+    "store per claim, one load per header on the consumer side).",
+  "- **End to end is not the ring.** See the stage table: per in-thread event the SDK computes two " +
+    "causal links (the ingress stamp and the output's link), each an xxh3_64 over 64 bytes in " +
+    "TypeScript (~150–220 ns; Zig's `std.hash.XxHash3`, which gives the same values, takes ~7 ns " +
+    "chained, measured once on this VM) plus BigInt and object work; then the view and the copy out " +
+    "of ring memory, and `OutputStream.push` (an `Array.shift` of 4096 entries once full, ~100 ns). " +
+    "Proposal for the owners of `src/runtime` and `src/identity`: (1) pump with `popBatchInPlace` and " +
+    "copy each payload once from the ring bytes (saves the view: ~75 ns on Bun); (2) make " +
+    "`OutputStream` a fixed ring with a head index instead of `shift` (~100 ns); (3) compute the " +
+    "causal links in batches in Zig — one call per popped span that hashes `link ‖ payload` for each " +
+    "record and writes the 32-byte links to a scratch buffer, the event's bigint fields made lazily " +
+    "— or at least an xxh3 on 32-bit halves without BigInt (~600 ns); (4) hash the output link " +
+    "lazily, when a reader or a snapshot needs it. Without (3), ~10 M events/s in-thread is out of " +
+    "reach whatever the ring does; with (1)–(4) the ring, copy and `process()` left add up to ~100–" +
+    "200 ns per event on Bun.",
+  "- **Across Workers** the numbers vary ±3× run to run (both threads spin; 2 vCPUs, other jobs). " +
+    "`postMessage` pays a structured clone and a task per message; 256 records per message helps " +
+    "but stays far below a shared ring.",
+  "- **Logging.** `publishLog` goes through the SDK's event queue (an async call, a queued object, " +
+    "a microtask drain, `Date.now()` per line, ~45 ns here) before the log ring's append, shown in " +
+    "the first rows of the logging table. The native append pays an FFI call (~40 ns), the UTF-8 " +
+    "encoding (~40 ns) and a BigInt for the sequence number; the js ring stores the line as is.",
+);
+
 writeFileSync(resultsPath, md.join("\n") + "\n");
 console.log(`wrote ${resultsPath}`);

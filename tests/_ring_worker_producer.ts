@@ -1,8 +1,14 @@
-/** A Worker that attaches to a shared JsRecordRing and pushes numbered records (ring_worker_test). */
+/**
+ * A Worker that attaches to a shared ring — a JsRecordRing's buffer, or a native ring's handle —
+ * and pushes numbered records (ring_worker_test).
+ */
 import { JsRecordRing } from "../src/ffi/js_record_ring.ts";
+import { loadNativeBackend } from "../src/ffi/native.ts";
+import type { RecordRing } from "../src/ffi/ring_backend.ts";
 
 interface Job {
-  buffer: SharedArrayBuffer;
+  buffer?: SharedArrayBuffer;
+  handle?: number;
   producer: number;
   count: number;
 }
@@ -20,9 +26,10 @@ const scope = globalThis as unknown as {
   postMessage(message: unknown): void;
 };
 
-scope.onmessage = (event) => {
-  const { buffer, producer, count } = event.data;
-  const ring = JsRecordRing.attach(buffer);
+scope.onmessage = async (event) => {
+  const { buffer, handle, producer, count } = event.data;
+  const ring: RecordRing = buffer ? JsRecordRing.attach(buffer) : (await loadNativeBackend()).attachRing(handle!);
+  scope.postMessage({ attached: producer }); // the next Worker may open the library now
   const nap = new Int32Array(new SharedArrayBuffer(4));
   let seq = 0;
   let spins = 0;
@@ -37,5 +44,6 @@ scope.onmessage = (event) => {
       Atomics.wait(nap, 0, 0, 0.05); // full: give the consumer the core (2 vCPU machines)
     }
   }
+  ring.close();
   scope.postMessage({ producer, spins });
 };

@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { test } from "./_harness.ts";
 import { backends, expectedFailures } from "./_ring_backends.ts";
 import { MeshOsSdkError } from "../src/errors/meshos_sdk_error.ts";
+import { type AbiRingBackend, ringHandle } from "../src/ffi/_abi_rings.ts";
+import { FrameBuilder } from "../src/ffi/frame_builder.ts";
 import type { RecordRing, RingBackend } from "../src/ffi/ring_backend.ts";
 
 const PRODUCERS = ["single", "multi"] as const;
@@ -369,5 +371,151 @@ ringTest("popBatch called from its own visitor throws instead of consuming twice
   assert.throws(() => ring.popBatch(10, () => ring.popBatch(1, () => {})), /called from a visitor of the same/);
   assert.equal(ring.depth(), 2);
   assert.deepEqual(popAll(ring).map((r) => r.type), [1, 2]);
+  ring.close();
+});
+
+function popAllInPlace(ring: RecordRing, max = 1 << 20): { payload: number[]; type: number }[] {
+  const out: { payload: number[]; type: number }[] = [];
+  ring.popBatchInPlace(max, (bytes, offset, length, type) => {
+    out.push({ payload: [...bytes.subarray(offset, offset + length)], type });
+  });
+  return out;
+}
+
+function framesOf(payloads: Uint8Array[], type: number): Uint8Array {
+  const builder = new FrameBuilder(payloads.reduce((sum, p) => sum + ((p.length + 15) & ~7), 8));
+  for (const payload of payloads) assert.equal(builder.add(payload, type), true);
+  return builder.frames;
+}
+
+ringTest("popBatchInPlace hands over each record as bytes, offset and length, in order", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 256, producers });
+  const expected: { payload: number[]; type: number }[] = [];
+  for (let round = 0; round < 60; round++) {
+    // Varied lengths walk the records across the wrap many times.
+    const length = (round * 11) % 40;
+    assert.equal(ring.tryPush(bytes(length, round), round), true);
+    expected.push({ payload: [...bytes(length, round)], type: round });
+    if (round % 3 === 2) assert.deepEqual(popAllInPlace(ring), expected.splice(0));
+  }
+  assert.equal(ring.popBatchInPlace(0, () => assert.fail("visited")), 0);
+  assert.deepEqual(popAllInPlace(ring), expected);
+  assert.equal(ring.depth(), 0);
+  ring.close();
+});
+
+ringTest("popBatchInPlace: limits, a throwing visitor, reentry and bad arguments", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 256, producers });
+  for (let i = 0; i < 6; i++) ring.tryPush(new Uint8Array([i]), i);
+  assert.equal(ring.popBatchInPlace(2, () => {}), 2);
+  assert.throws(() => ring.popBatchInPlace(10, (_b, _o, _l, type) => {
+    if (type === 3) throw new Error("visitor failed");
+  }), /visitor failed/);
+  assert.equal(ring.depth(), 2);
+  assert.throws(() => ring.popBatchInPlace(10, () => ring.popBatchInPlace(1, () => {})), /called from a visitor/);
+  assert.equal(ring.depth(), 1);
+  assertInvalid(() => ring.popBatchInPlace(1.5, () => {}), /maxRecords.*received 1.5/);
+  assertInvalid(() => ring.popBatchInPlace(1, "no" as never), /visit: expected a function/);
+  assert.deepEqual(popAllInPlace(ring), [{ payload: [5], type: 5 }]);
+  ring.close();
+  assert.throws(() => ring.popBatchInPlace(1, () => {}), /closed/);
+  assert.throws(() => ring.pushFrames(new Uint8Array(0)), /closed/);
+});
+
+ringTest("pushFrames accepts the prefix that fits, across the wrap, in order", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 256, producers });
+  ring.tryPush(bytes(100, 0));
+  popAll(ring); // start near the middle so the frames wrap
+  const payloads = Array.from({ length: 12 }, (_, i) => bytes(3 + i * 2, i + 1));
+  const builder = new FrameBuilder(1024);
+  for (const payload of payloads) builder.add(payload, 4);
+  const first = ring.pushFrames(builder.frames);
+  assert.ok(first > 0 && first < payloads.length, `pushed ${first}`);
+  builder.discard(first);
+  assert.equal(ring.pushFrames(builder.frames), 0, "the next frame does not fit before a pop");
+  const got = popAllInPlace(ring);
+  assert.equal(ring.pushFrames(builder.frames), payloads.length - first);
+  got.push(...popAll(ring));
+  assert.deepEqual(got, payloads.map((p) => ({ payload: [...p], type: 4 })));
+  assert.equal(ring.pushFrames(new Uint8Array(0)), 0);
+  ring.close();
+});
+
+ringTest("pushFrames lands exactly at the end of the data region and goes on from its start", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 128, producers });
+  ring.tryPush(bytes(56, 1)); // 64 bytes: the next record starts at offset 64
+  popAll(ring);
+  const payloads = Array.from({ length: 6 }, (_, i) => bytes(8, i)); // 16-byte records: 4 up to the end
+  assert.equal(ring.pushFrames(framesOf(payloads, 2)), 6);
+  assert.deepEqual(popAllInPlace(ring), payloads.map((p) => ({ payload: [...p], type: 2 })));
+  ring.close();
+});
+
+ringTest("pushFrames rejects malformed frames naming the record, and writes nothing", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 64, producers }); // max payload 24
+  const good = framesOf([bytes(5, 1)], 1); // 16 bytes
+  const withBad = (header: [number, number], extra = 8): Uint8Array => {
+    const frames = new Uint8Array(good.length + 8 + extra);
+    frames.set(good);
+    const view = new DataView(frames.buffer);
+    view.setUint32(good.length, header[0], true);
+    view.setUint32(good.length + 4, header[1], true);
+    return frames;
+  };
+  assertInvalid(() => ring.pushFrames(withBad([4, 0])), /record 1 at byte 16: expected a length .* from 8 to 32, received 4/);
+  assertInvalid(() => ring.pushFrames(withBad([33, 0], 32)), /record 1 .*received 33/);
+  assertInvalid(() => ring.pushFrames(withBad([9, 0x8000_0000])), /record 1 .*type from 0 to 2147483647, received 2147483648/);
+  assertInvalid(() => ring.pushFrames(withBad([9, 0xffff_ffff])), /received 4294967295/);
+  assertInvalid(() => ring.pushFrames(withBad([24, 0])), /record 1 at byte 16: expected 24 bytes .*received 16/);
+  assertInvalid(() => ring.pushFrames(good.subarray(0, 12)), /record 0 at byte 0: expected 16 bytes/);
+  assertInvalid(() => ring.pushFrames(good.subarray(0, 4)), /expected an 8-byte header, received 4 bytes/);
+  assertInvalid(() => ring.pushFrames([1, 2] as never), /frames: expected a Uint8Array/);
+  assert.equal(ring.depth(), 0, "a rejected buffer writes nothing");
+  assert.equal(ring.pushFrames(good), 1);
+  assert.deepEqual(popAll(ring), [{ payload: [...bytes(5, 1)], type: 1 }]);
+  ring.close();
+});
+
+ringTest("pushFrames of more than a ring's worth stops at the prefix that fits", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 1 << 12, producers });
+  const payloads = Array.from({ length: 600 }, (_, i) => bytes(8, i)); // 16 bytes each: 256 fit
+  const frames = framesOf(payloads, 9);
+  assert.equal(ring.pushFrames(frames), 256);
+  let i = 0;
+  ring.popBatchInPlace(1000, (b, offset, length, type) => {
+    assert.equal(type, 9);
+    assert.deepEqual([...b.subarray(offset, offset + length)], [...payloads[i++]]);
+  });
+  assert.equal(i, 256);
+  ring.close();
+});
+
+for (const backend of backends) {
+  const attach = (backend as Partial<AbiRingBackend>).attachRing?.bind(backend);
+  if (!attach) continue;
+  test(`ring conformance [${backend.name}]: a ring attached by handle shares records; closing it frees nothing`, () => {
+    const owner = backend.createRing({ capacityBytes: 256, producers: "multi" });
+    const attached = attach(ringHandle(owner));
+    assert.equal(attached.capacityBytes, 256);
+    assert.equal(attached.tryPush(bytes(5, 1), 1), true);
+    assert.equal(owner.tryPush(bytes(6, 2), 2), true);
+    assert.deepEqual(popAll(owner), [{ payload: [...bytes(5, 1)], type: 1 }, { payload: [...bytes(6, 2)], type: 2 }]);
+    attached.close();
+    assert.throws(() => attached.tryPush(new Uint8Array(1)), /closed/);
+    assert.equal(owner.tryPush(bytes(3, 3), 3), true, "the owner's ring is still alive");
+    const handle = ringHandle(owner);
+    owner.close();
+    assert.throws(() => attach(handle), /meshos_ring_info\(\d+\) failed with bad_handle/);
+    assertInvalid(() => attach(-1), /handle: expected a ring handle/);
+    assert.throws(() => ringHandle(backends.find((b) => b.name === "js")!.createRing({ capacityBytes: 64, producers: "single" })), /ringHandle: expected a ring of the bun-ffi or deno-ffi backend/);
+  });
+}
+
+ringTest("tryPush of a payload larger than any staging buffer still arrives intact", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 1 << 14, producers });
+  const large = bytes(6000, 7);
+  assert.equal(ring.tryPush(large, 1), true);
+  assert.equal(ring.tryPush(bytes(3, 8), 2), true);
+  assert.deepEqual(popAllInPlace(ring), [{ payload: [...large], type: 1 }, { payload: [...bytes(3, 8)], type: 2 }]);
   ring.close();
 });

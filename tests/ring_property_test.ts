@@ -8,12 +8,15 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { test } from "./_harness.ts";
 import { backends } from "./_ring_backends.ts";
+import { FrameBuilder } from "../src/ffi/frame_builder.ts";
 import type { RingBackend } from "../src/ffi/ring_backend.ts";
 
 type Op =
   | { kind: "push"; length: number; type: number }
   | { kind: "batch"; lengths: number[]; type: number }
-  | { kind: "pop"; max: number };
+  | { kind: "frames"; lengths: number[]; type: number }
+  | { kind: "pop"; max: number }
+  | { kind: "popInPlace"; max: number };
 
 interface ModelRecord {
   payload: number[];
@@ -51,6 +54,13 @@ function payloadOf(length: number): number[] {
   return Array.from({ length }, (_, i) => (counter + i * 13) & 0xff);
 }
 
+/** The payloads as one buffer in ring format (a fresh builder each time: sizes vary). */
+function framesOf(payloads: number[][], type: number): Uint8Array {
+  const builder = new FrameBuilder(8 + payloads.reduce((sum, p) => sum + ((p.length + 15) & ~7), 0));
+  for (const payload of payloads) assert.equal(builder.add(Uint8Array.from(payload), type), true);
+  return builder.frames;
+}
+
 function opArbitrary(maxPayload: number): fc.Arbitrary<Op> {
   const length = fc.oneof(
     fc.integer({ min: 0, max: 16 }),
@@ -64,7 +74,15 @@ function opArbitrary(maxPayload: number): fc.Arbitrary<Op> {
       weight: 2,
       arbitrary: fc.record({ kind: fc.constant("batch" as const), lengths: fc.array(length, { maxLength: 12 }), type }),
     },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant("pop" as const), max: fc.integer({ min: 0, max: 10 }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({ kind: fc.constant("frames" as const), lengths: fc.array(length, { maxLength: 12 }), type }),
+    },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant("pop" as const), max: fc.integer({ min: 0, max: 10 }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({ kind: fc.constant("popInPlace" as const), max: fc.integer({ min: 0, max: 10 }) }),
+    },
   );
 }
 
@@ -76,15 +94,22 @@ function runRing(backend: RingBackend, producers: "single" | "multi", capacity: 
       if (op.kind === "push") {
         const payload = payloadOf(op.length);
         assert.equal(ring.tryPush(Uint8Array.from(payload), op.type), model.push(payload, op.type), "tryPush");
-      } else if (op.kind === "batch") {
+      } else if (op.kind === "batch" || op.kind === "frames") {
         const payloads = op.lengths.map(payloadOf);
         let expected = 0;
         while (expected < payloads.length && model.push(payloads[expected], op.type)) expected++;
-        assert.equal(ring.pushBatch(payloads.map((p) => Uint8Array.from(p)), op.type), expected, "pushBatch");
+        const pushed = op.kind === "batch"
+          ? ring.pushBatch(payloads.map((p) => Uint8Array.from(p)), op.type)
+          : ring.pushFrames(framesOf(payloads, op.type));
+        assert.equal(pushed, expected, op.kind);
       } else {
         const got: { payload: number[]; type: number }[] = [];
-        const count = ring.popBatch(op.max, (payload, type) => got.push({ payload: [...payload], type }));
-        assert.deepEqual(got, model.pop(op.max), "popBatch");
+        const count = op.kind === "pop"
+          ? ring.popBatch(op.max, (payload, type) => got.push({ payload: [...payload], type }))
+          : ring.popBatchInPlace(op.max, (bytes, offset, length, type) => {
+            got.push({ payload: [...bytes.subarray(offset, offset + length)], type });
+          });
+        assert.deepEqual(got, model.pop(op.max), op.kind);
         assert.equal(count, got.length);
       }
       assert.equal(ring.depth(), model.records.length, "depth");

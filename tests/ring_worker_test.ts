@@ -1,27 +1,41 @@
 /**
- * The js backend's rings live in a SharedArrayBuffer: Workers attach to the same ring and push
- * concurrently; every record arrives once, in order per producer, intact.
+ * Rings shared between Workers — the js backend's (a SharedArrayBuffer) and the native one's (a
+ * library handle): Workers attach to the same ring and push concurrently; every record arrives
+ * once, in order per producer, intact.
  */
 
 import assert from "node:assert/strict";
 import { test } from "./_harness.ts";
+import { existsSync } from "node:fs";
+import { ringHandle } from "../src/ffi/_abi_rings.ts";
+import { libraryPath } from "../src/ffi/_artifacts.ts";
 import { JsRecordRing } from "../src/ffi/js_record_ring.ts";
+import { loadNativeBackend } from "../src/ffi/native.ts";
+import type { RecordRing } from "../src/ffi/ring_backend.ts";
 
 const RECORDS_PER_PRODUCER = 10_000;
 
-async function runProducers(producers: "single" | "multi", workers: number): Promise<void> {
-  const ring = JsRecordRing.create({ capacityBytes: 1 << 16, producers });
-  assert.ok(ring.buffer instanceof SharedArrayBuffer);
+const nativeBuilt = existsSync(libraryPath());
+
+async function runProducers(producers: "single" | "multi", workers: number, native = false): Promise<void> {
+  const options = { capacityBytes: 1 << 16, producers };
+  const ring: RecordRing = native ? (await loadNativeBackend()).createRing(options) : JsRecordRing.create(options);
+  const shared = native ? { handle: ringHandle(ring) } : { buffer: (ring as JsRecordRing).buffer };
   const url = new URL("./_ring_worker_producer.ts", import.meta.url).href;
-  const running = Array.from({ length: workers }, (_, producer) => {
+  const running: { worker: Worker; done: Promise<void> }[] = [];
+  for (let producer = 0; producer < workers; producer++) {
     const worker = new Worker(url, { type: "module" });
+    let attached!: () => void;
+    const ready = new Promise<void>((resolve) => attached = resolve);
     const done = new Promise<void>((resolve, reject) => {
-      worker.onmessage = () => resolve();
+      worker.onmessage = (event) => ("attached" in event.data ? attached() : resolve());
       worker.onerror = (event) => reject(new Error(String((event as ErrorEvent).message)));
     });
-    worker.postMessage({ buffer: ring.buffer, producer, count: RECORDS_PER_PRODUCER });
-    return { worker, done };
-  });
+    worker.postMessage({ ...shared, producer, count: RECORDS_PER_PRODUCER });
+    running.push({ worker, done });
+    // One Worker opens the native library at a time (concurrent first opens can crash bun:ffi).
+    await Promise.race([ready, done]);
+  }
   const nextSeq = new Array(workers).fill(0);
   let received = 0;
   const allDone = Promise.all(running.map((r) => r.done));
@@ -41,7 +55,7 @@ async function runProducers(producers: "single" | "multi", workers: number): Pro
       received += popped;
       if (popped === 0) await new Promise((resolve) => setTimeout(resolve, 0));
     }
-    await allDone;
+    await allDone; // every Worker has closed its view: the ring may be freed after this
     assert.equal(received, workers * RECORDS_PER_PRODUCER);
     assert.deepEqual(nextSeq, new Array(workers).fill(RECORDS_PER_PRODUCER));
     assert.equal(ring.depth(), 0);
@@ -57,4 +71,14 @@ test("js ring across Workers: one producer Worker, every record once, in order, 
 
 test("js ring across Workers: three producer Workers (multi), every record once, in order per producer", async () => {
   await runProducers("multi", 3);
+});
+
+test("native ring across Workers: one producer Worker attached by handle, every record once, in order, intact", async () => {
+  if (!nativeBuilt) return;
+  await runProducers("single", 1, true);
+});
+
+test("native ring across Workers: three producer Workers (multi), every record once, in order per producer", async () => {
+  if (!nativeBuilt) return;
+  await runProducers("multi", 3, true);
 });

@@ -8,7 +8,7 @@
 import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 
 /** The ABI version this TypeScript speaks; the library must report the same. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** Parameter kinds: 32-bit integers, 64-bit integers (passed as bigint) and memory. */
 export type AbiParam = "u32" | "u64" | "i64" | "buffer";
@@ -27,6 +27,7 @@ export const ABI_SYMBOLS = {
   meshos_ring_create: { parameters: ["u32", "u32", "buffer"], result: "u32" },
   meshos_ring_destroy: { parameters: ["u32"], result: "u32" },
   meshos_ring_data: { parameters: ["u32"], result: "pointer" },
+  meshos_ring_info: { parameters: ["u32", "buffer"], result: "u32" },
   meshos_ring_depth: { parameters: ["u32", "buffer"], result: "u32" },
   meshos_ring_push: { parameters: ["u32", "buffer", "u32", "u32"], result: "u32" },
   meshos_ring_push_frames: { parameters: ["u32", "buffer", "u32", "buffer"], result: "u32" },

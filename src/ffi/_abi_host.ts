@@ -39,10 +39,18 @@ export interface AbiHost {
    * per-call TypedArray argument is slow), payloads are written into ring memory through a view.
    */
   readonly passesJsMemory: boolean;
+  /** Whether 64-bit integer arguments must be bigints (wasm); FFI hosts also take a number. */
+  readonly bigintArguments: boolean;
   /** Memory of at least `bytes` bytes that calls can read and write. */
   allocate(bytes: number): HostMemory;
   /** A view of a ring's data region (`bytes` long); valid until the ring is destroyed. */
   ringRegion(handle: number, bytes: number): HostMemory;
+  /**
+   * Calls `meshos_ring_push_frames` on caller memory (`frames`, for a ring of `capacityBytes`),
+   * writing the count pushed to `out`; returns the status. Hosts that cannot pass JS memory copy
+   * what can fit into library memory first.
+   */
+  pushFrames(handle: number, frames: Uint8Array, capacityBytes: number, out: unknown): number;
 }
 
 /** JS-owned memory for FFI hosts: the TypedArray itself is the pointer argument. */

@@ -7,11 +7,13 @@
  * @module
  */
 
+import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import { Status, statusError } from "./_abi.ts";
-import type { AbiCalls, AbiHost, HostMemory } from "./_abi_host.ts";
+import type { AbiCall, AbiCalls, AbiHost, HostMemory } from "./_abi_host.ts";
 import { decodeUtf8, encodeMessage, scratchBytesFor } from "./_log_text.ts";
 import {
   alignRecord,
+  checkFrames,
   checkLogAppend,
   checkLogOptions,
   checkPayload,
@@ -20,6 +22,7 @@ import {
   checkRecordType,
   checkRingOptions,
   closedError,
+  corruptError,
   reenteredError,
   LOG_SLOT_HEADER_BYTES,
   maxPayloadBytesFor,
@@ -27,6 +30,7 @@ import {
   RECORD_HEADER_BYTES,
 } from "./_ring_format.ts";
 import type {
+  InPlaceVisitor,
   LogRing,
   LogRingOptions,
   LogRingRecord,
@@ -42,6 +46,7 @@ const CLAIM_CHUNK_RECORDS = 1024;
  * it before running user code, so a visitor may use any ring of the same backend. */
 interface Scratch {
   out: HostMemory;
+  /** Payload lengths of a claim; also where `tryPush` stages a payload (hosts without JS memory). */
   lengths: HostMemory;
   offsets: HostMemory;
 }
@@ -51,21 +56,37 @@ function check(status: number, what: string, expected: string): void {
   if (status !== Status.ok) throw statusError(status, what, expected);
 }
 
+type PayloadVisitor = (payload: Uint8Array, type: number) => void;
+
 class AbiRecordRing implements RecordRing {
   readonly capacityBytes: number;
   readonly maxPayloadBytes: number;
   readonly #host: AbiHost;
-  readonly #calls: AbiCalls;
   readonly #scratch: Scratch;
   readonly #handle: number;
+  // The calls of the hot path, looked up once.
+  readonly #push: AbiCall;
+  readonly #claim: AbiCall;
+  readonly #commit: AbiCall;
+  readonly #read: AbiCall;
+  readonly #release: AbiCall;
   #region: HostMemory | undefined;
   #popping = false;
 
-  constructor(host: AbiHost, scratch: Scratch, handle: number, capacityBytes: number) {
+  /** Destroys the ring on close (false for a ring attached from another thread's handle). */
+  readonly #owned: boolean;
+
+  constructor(host: AbiHost, scratch: Scratch, handle: number, capacityBytes: number, owned = true) {
     this.#host = host;
-    this.#calls = host.calls;
     this.#scratch = scratch;
     this.#handle = handle;
+    this.#owned = owned;
+    const calls = host.calls;
+    this.#push = calls.meshos_ring_push;
+    this.#claim = calls.meshos_ring_claim;
+    this.#commit = calls.meshos_ring_commit;
+    this.#read = calls.meshos_ring_read;
+    this.#release = calls.meshos_ring_release;
     this.capacityBytes = capacityBytes;
     this.maxPayloadBytes = maxPayloadBytesFor(capacityBytes);
     this.#region = host.ringRegion(handle, capacityBytes);
@@ -79,7 +100,7 @@ class AbiRecordRing implements RecordRing {
   depth(): number {
     this.#open("depth");
     const out = this.#scratch.out;
-    check(this.#calls.meshos_ring_depth(this.#handle, out.arg), "meshos_ring_depth", "a live ring");
+    check(this.#host.calls.meshos_ring_depth(this.#handle, out.arg), "meshos_ring_depth", "a live ring");
     return out.u32()[0];
   }
 
@@ -87,19 +108,27 @@ class AbiRecordRing implements RecordRing {
     const region = this.#open("tryPush");
     checkPayload(payload, this.maxPayloadBytes);
     checkRecordType(type);
-    if (!this.#host.passesJsMemory) return this.#claimOne(region, payload, type);
-    const status = this.#calls.meshos_ring_push(this.#handle, payload, payload.length, type);
-    if (status === Status.full) return false;
-    if (status !== Status.ok) {
-      throw statusError(status, `meshos_ring_push(payload of ${payload.length} bytes, type ${type})`, "ok or full");
+    let source: unknown = payload;
+    if (!this.#host.passesJsMemory) {
+      // Stage the payload in library memory and push it in one call (claim + commit take two).
+      const staging = this.#scratch.lengths;
+      if (payload.length > staging.byteLength) return this.#claimAndWrite(region, [payload], 0, 1, type) === 1;
+      staging.u8().set(payload);
+      source = staging.arg;
     }
-    return true;
+    const status = this.#push(this.#handle, source, payload.length, type);
+    if (status === Status.ok) return true;
+    if (status === Status.full) return false;
+    throw statusError(status, `meshos_ring_push(payload of ${payload.length} bytes, type ${type})`, "ok or full");
   }
 
   pushBatch(payloads: readonly Uint8Array[], type = 0): number {
     const region = this.#open("pushBatch");
     checkPayloads(payloads, this.maxPayloadBytes);
     checkRecordType(type);
+    // bun:ffi: one call per payload, the library copying it, beats claiming and copying in JS
+    // (a TypedArray `set` of a small payload costs more than the call).
+    if (this.#host.passesJsMemory) return this.#pushEach(payloads, type);
     let pushed = 0;
     while (pushed < payloads.length) {
       const count = Math.min(CLAIM_CHUNK_RECORDS, payloads.length - pushed);
@@ -108,6 +137,32 @@ class AbiRecordRing implements RecordRing {
       if (claimed < count) break;
     }
     return pushed;
+  }
+
+  /** Pushes payloads one library call each, the library copying them (hosts that pass JS memory). */
+  #pushEach(payloads: readonly Uint8Array[], type: number): number {
+    const push = this.#push;
+    const handle = this.#handle;
+    for (let i = 0; i < payloads.length; i++) {
+      const payload = payloads[i];
+      const status = push(handle, payload, payload.length, type);
+      if (status === Status.ok) continue;
+      if (status === Status.full) return i;
+      throw statusError(status, `meshos_ring_push(payloads[${i}] of ${payload.length} bytes, type ${type})`, "ok or full");
+    }
+    return payloads.length;
+  }
+
+  pushFrames(frames: Uint8Array): number {
+    this.#open("pushFrames");
+    if (!(frames instanceof Uint8Array)) checkFrames(frames, this.maxPayloadBytes); // throws
+    if (frames.length === 0) return 0;
+    const out = this.#scratch.out;
+    const status = this.#host.pushFrames(this.#handle, frames, this.capacityBytes, out.arg);
+    if (status === Status.ok) return out.u32()[0];
+    // The library says what is wrong; the TypeScript check says where, with the same rules.
+    if (status === Status.bad_length || status === Status.bad_type) checkFrames(frames, this.maxPayloadBytes);
+    throw statusError(status, `meshos_ring_push_frames(${frames.length} bytes)`, "ok");
   }
 
   /** Claims room for `payloads[first..first+count]`, copies them in through the view, commits. */
@@ -121,7 +176,7 @@ class AbiRecordRing implements RecordRing {
     const { out, lengths, offsets } = this.#scratch;
     const lengthView = lengths.u32();
     for (let i = 0; i < count; i++) lengthView[i] = payloads[first + i].length;
-    const status = this.#calls.meshos_ring_claim(this.#handle, lengths.arg, count, type, offsets.arg, out.arg);
+    const status = this.#claim(this.#handle, lengths.arg, count, type, offsets.arg, out.arg);
     if (status !== Status.ok) throw statusError(status, `meshos_ring_claim(${count} records, type ${type})`, "ok");
     const claimed = out.u32()[0];
     if (claimed === 0) return 0;
@@ -133,7 +188,7 @@ class AbiRecordRing implements RecordRing {
       for (let i = 0; i < claimed; i++) bytes.set(payloads[first + i], offsetView[i]);
     } finally {
       // Always commit: an uncommitted claim would block the consumer for good.
-      committed = this.#calls.meshos_ring_commit(this.#handle, firstOffset, claimed);
+      committed = this.#commit(this.#handle, firstOffset, claimed);
     }
     if (committed !== Status.ok) {
       throw statusError(committed, `meshos_ring_commit(offset ${firstOffset}, ${claimed} records)`, "ok");
@@ -141,74 +196,64 @@ class AbiRecordRing implements RecordRing {
     return claimed;
   }
 
-  /** `tryPush` without passing JS memory: claim one record, copy in through the view, commit. */
-  #claimOne(region: HostMemory, payload: Uint8Array, type: number): boolean {
-    const { out, lengths, offsets } = this.#scratch;
-    lengths.u32()[0] = payload.length;
-    const status = this.#calls.meshos_ring_claim(this.#handle, lengths.arg, 1, type, offsets.arg, out.arg);
-    if (status !== Status.ok) throw statusError(status, `meshos_ring_claim(1 record, type ${type})`, "ok");
-    if (out.u32()[0] === 0) return false;
-    const offset = offsets.u32()[0];
-    region.u8().set(payload, offset); // cannot throw: payload is a checked Uint8Array that fits
-    const committed = this.#calls.meshos_ring_commit(this.#handle, offset, 1);
-    if (committed !== Status.ok) throw statusError(committed, `meshos_ring_commit(offset ${offset}, 1 record)`, "ok");
-    return true;
+  popBatch(maxRecords: number, visit: PayloadVisitor): number {
+    checkPopArguments(maxRecords, visit);
+    return this.#pop("popBatch", maxRecords, (bytes, offset, length, type) => {
+      visit(new Uint8Array(bytes.buffer, bytes.byteOffset + offset, length), type);
+    });
   }
 
-  popBatch(maxRecords: number, visit: (payload: Uint8Array, type: number) => void): number {
-    const region = this.#open("popBatch");
+  popBatchInPlace(maxRecords: number, visit: InPlaceVisitor): number {
     checkPopArguments(maxRecords, visit);
-    if (this.#popping) throw reenteredError(this.#host.name);
+    return this.#pop("popBatchInPlace", maxRecords, visit);
+  }
+
+  #pop(method: string, maxRecords: number, visit: InPlaceVisitor): number {
+    const region = this.#open(method);
+    if (this.#popping) throw reenteredError(this.#host.name, method);
     this.#popping = true;
     try {
-      return this.#pop(region, maxRecords, visit);
+      let popped = 0;
+      // Two runs at most: to the end of the data region, then from its start.
+      for (let run = 0; run < 2 && popped < maxRecords; run++) {
+        const out = this.#scratch.out;
+        const status = this.#read(this.#handle, maxRecords - popped, out.arg);
+        if (status !== Status.ok) throw statusError(status, "meshos_ring_read", "ok");
+        const span = out.u32();
+        const offset = span[0];
+        const bytes = span[1];
+        const records = span[2];
+        if (bytes === 0) break;
+        popped += this.#visitSpan(region, offset, bytes, records, visit);
+        if (offset + bytes !== this.capacityBytes) break;
+      }
+      return popped;
     } finally {
       this.#popping = false;
     }
   }
 
-  #pop(region: HostMemory, maxRecords: number, visit: (payload: Uint8Array, type: number) => void): number {
-    let popped = 0;
-    // Two runs at most: to the end of the data region, then from its start.
-    for (let run = 0; run < 2 && popped < maxRecords; run++) {
-      const out = this.#scratch.out;
-      check(this.#calls.meshos_ring_read(this.#handle, maxRecords - popped, out.arg), "meshos_ring_read", "ok");
-      const span = out.u32();
-      const offset = span[0];
-      const bytes = span[1];
-      const records = span[2];
-      if (bytes === 0) break;
-      popped += this.#visitSpan(region, offset, bytes, records, visit);
-      if (offset + bytes !== this.capacityBytes) break;
-    }
-    return popped;
-  }
-
   /** Hands each record of a span to `visit`, then releases what was visited (even on a throw). */
-  #visitSpan(
-    region: HostMemory,
-    offset: number,
-    bytes: number,
-    records: number,
-    visit: (payload: Uint8Array, type: number) => void,
-  ): number {
+  #visitSpan(region: HostMemory, offset: number, bytes: number, records: number, visit: InPlaceVisitor): number {
     let consumed = 0;
     let visited = 0;
     let released: number = Status.ok;
     try {
+      let u8 = region.u8();
       let u32 = region.u32();
-      let buffer = region.u8().buffer;
-      let base = region.u8().byteOffset;
       while (consumed < bytes) {
         // A visitor that grows wasm memory detaches the views (they read as empty): re-make them.
         if (u32.length === 0) {
+          u8 = region.u8();
           u32 = region.u32();
-          buffer = region.u8().buffer;
-          base = region.u8().byteOffset;
         }
         const at = offset + consumed;
         const length = u32[at >>> 2];
         const type = u32[(at >>> 2) + 1];
+        // The library checked the span; only a visitor writing outside its payload could break it.
+        if (length < RECORD_HEADER_BYTES || length > bytes - consumed) {
+          throw corruptError(this.#host.name, at, length);
+        }
         if (type === PADDING_TYPE) {
           consumed += length;
           continue;
@@ -216,23 +261,41 @@ class AbiRecordRing implements RecordRing {
         // Counted before the visit: a visitor that throws has still received its record.
         consumed += alignRecord(length);
         visited++;
-        visit(new Uint8Array(buffer, base + at + RECORD_HEADER_BYTES, length - RECORD_HEADER_BYTES), type);
+        visit(u8, at + RECORD_HEADER_BYTES, length - RECORD_HEADER_BYTES, type);
       }
     } finally {
       // Runs on a throwing visitor too (whose error then wins over a release failure).
-      released = this.#calls.meshos_ring_release(this.#handle, consumed, null);
+      released = this.#release(this.#handle, consumed, null);
     }
     if (released !== Status.ok) throw statusError(released, `meshos_ring_release(${consumed} bytes)`, "ok");
     if (visited !== records) throw new Error(`meshos_ring_read described ${records} records, found ${visited}`);
     return visited;
   }
 
+  /** The library's handle of this ring (what another thread attaches to). */
+  get handle(): number {
+    this.#open("handle");
+    return this.#handle;
+  }
+
   close(): void {
     if (this.#region === undefined) return;
     this.#region.free();
     this.#region = undefined;
-    check(this.#calls.meshos_ring_destroy(this.#handle), "meshos_ring_destroy", "a live ring");
+    if (!this.#owned) return;
+    check(this.#host.calls.meshos_ring_destroy(this.#handle), "meshos_ring_destroy", "a live ring");
   }
+}
+
+/**
+ * The library handle of a ring of an FFI backend, for {@link AbiRingBackend.attachRing} in another
+ * Worker (the handle is a plain number; the library is one per process). Throws for other rings.
+ */
+export function ringHandle(ring: RecordRing): number {
+  if (!(ring instanceof AbiRecordRing)) {
+    throw new Error(`ringHandle: expected a ring of the bun-ffi or deno-ffi backend, received ${ring}`);
+  }
+  return ring.handle;
 }
 
 class AbiLogRing implements LogRing {
@@ -266,7 +329,7 @@ class AbiLogRing implements LogRing {
       level,
       daemonId === null ? 0 : 1,
       daemonId ?? 0n,
-      BigInt(tsMs),
+      this.#host.bigintArguments ? BigInt(tsMs) : tsMs, // a BigInt per line costs ~30 ns
       scratch.arg,
       written,
       this.#out.arg,
@@ -334,8 +397,19 @@ function parseLogRecords(bytes: Uint8Array): LogRingRecord[] {
   return records;
 }
 
+/** A backend over the Zig library, whose rings other threads of the process can open. */
+export interface AbiRingBackend extends RingBackend {
+  /**
+   * Opens the ring behind `handle` ({@link ringHandle} of a ring created in another Worker)
+   * without owning it: `close()` drops this thread's views only. The creator's `close()` frees
+   * the ring's memory, so it must come after every attached Worker has stopped using it.
+   * Throws when `handle` is not a live ring of this library instance (wasm: of this thread).
+   */
+  attachRing(handle: number): RecordRing;
+}
+
 /** A `RingBackend` over a loaded library. */
-export function createAbiBackend(host: AbiHost): RingBackend {
+export function createAbiBackend(host: AbiHost): AbiRingBackend {
   const scratch: Scratch = {
     out: host.allocate(64),
     lengths: host.allocate(4 * CLAIM_CHUNK_RECORDS),
@@ -358,6 +432,14 @@ export function createAbiBackend(host: AbiHost): RingBackend {
         calls.meshos_ring_destroy(handle);
         throw cause;
       }
+    },
+    attachRing(handle: number): RecordRing {
+      if (!Number.isInteger(handle) || handle <= 0 || handle > 0xffff_ffff) {
+        throw new MeshOsSdkError("invalid_argument", `handle: expected a ring handle (a u32), received ${describeValue(handle)}`);
+      }
+      const status = calls.meshos_ring_info(handle, scratch.out.arg);
+      if (status !== Status.ok) throw statusError(status, `meshos_ring_info(${handle})`, "a live ring");
+      return new AbiRecordRing(host, scratch, handle, scratch.out.u32()[0], false);
     },
     createLogRing(options: LogRingOptions): LogRing {
       checkLogOptions(options);

@@ -141,6 +141,18 @@ export function checkFrames(frames: Uint8Array, maxPayloadBytes: number): number
   return records;
 }
 
+/** Bytes of the longest run of whole frames at the start of `frames` (checked) of at most `maxBytes`. */
+export function framePrefixBytes(frames: Uint8Array, maxBytes: number): number {
+  if (frames.length <= maxBytes) return frames.length;
+  const view = new DataView(frames.buffer, frames.byteOffset, frames.byteLength);
+  let at = 0;
+  for (;;) {
+    const next = at + alignRecord(view.getUint32(at, true));
+    if (next > maxBytes) return at;
+    at = next;
+  }
+}
+
 /** Bytes the frame at `at` takes (header, payload, padding), or -1 when it is malformed. */
 export function frameSize(view: DataView, at: number, maxPayloadBytes: number): number {
   if (view.byteLength - at < RECORD_HEADER_BYTES) return -1;

@@ -10,9 +10,8 @@
 import { existsSync } from "node:fs";
 import { ABI_SYMBOLS, ABI_VERSION, type AbiParam } from "./_abi.ts";
 import { type AbiCall, type AbiCalls, type AbiHost, fixedMemory, type HostMemory, jsMemory } from "./_abi_host.ts";
-import { createAbiBackend } from "./_abi_rings.ts";
+import { type AbiRingBackend, createAbiBackend } from "./_abi_rings.ts";
 import { libraryPath } from "./_artifacts.ts";
-import type { RingBackend } from "./ring_backend.ts";
 
 /** The corner of `bun:ffi` used here. */
 interface BunFfi {
@@ -31,7 +30,7 @@ const BUN_TYPES: Record<AbiParam | "pointer", string> = {
   pointer: "ptr",
 };
 
-let loading: Promise<RingBackend> | undefined;
+let loading: Promise<AbiRingBackend> | undefined;
 
 /**
  * Opens the library with `bun:ffi` (once per JS thread); throws an Error saying why when it cannot.
@@ -42,7 +41,7 @@ let loading: Promise<RingBackend> | undefined;
  * console.log(backend.name); // "bun-ffi"
  * ```
  */
-export function loadBunBackend(): Promise<RingBackend> {
+export function loadBunBackend(): Promise<AbiRingBackend> {
   loading ??= open().catch((cause) => {
     loading = undefined;
     throw cause;
@@ -50,7 +49,7 @@ export function loadBunBackend(): Promise<RingBackend> {
   return loading;
 }
 
-async function open(): Promise<RingBackend> {
+async function open(): Promise<AbiRingBackend> {
   if (!("Bun" in globalThis)) throw new Error("bun:ffi needs Bun");
   const path = libraryPath();
   if (!existsSync(path)) {
@@ -73,6 +72,7 @@ async function open(): Promise<RingBackend> {
     throw new Error(`dlopen(${path}) failed: ${(cause as Error).message}`, { cause });
   }
   const symbols = library.symbols;
+  const calls = symbols as unknown as AbiCalls;
   const version = symbols.meshos_abi_version() as number;
   if (version !== ABI_VERSION) {
     library.close();
@@ -80,13 +80,17 @@ async function open(): Promise<RingBackend> {
   }
   const host: AbiHost = {
     name: "bun-ffi",
-    calls: symbols as unknown as AbiCalls,
+    calls,
     passesJsMemory: true,
+    bigintArguments: false,
     allocate: jsMemory,
     ringRegion(handle: number, bytes: number): HostMemory {
       const pointer = (symbols.meshos_ring_data as AbiCall)(handle);
       if (!pointer) throw new Error(`meshos_ring_data(${handle}) returned null; expected a live ring`);
       return fixedMemory(ffi.toArrayBuffer(pointer, 0, bytes));
+    },
+    pushFrames(handle: number, frames: Uint8Array, _capacityBytes: number, out: unknown): number {
+      return calls.meshos_ring_push_frames(handle, frames, frames.length, out);
     },
   };
   return createAbiBackend(host);

@@ -11,31 +11,37 @@
 import { existsSync } from "node:fs";
 import { ABI_SYMBOLS, ABI_VERSION } from "./_abi.ts";
 import { type AbiCalls, type AbiHost, fixedMemory, type HostMemory, jsMemory } from "./_abi_host.ts";
-import { createAbiBackend } from "./_abi_rings.ts";
+import { type AbiRingBackend, createAbiBackend } from "./_abi_rings.ts";
 import { libraryPath } from "./_artifacts.ts";
 import { permissionGranted } from "./_runtime_env.ts";
-import type { RingBackend } from "./ring_backend.ts";
 
 /** The corner of the `Deno` namespace used here. */
 interface DenoFfi {
   dlopen(
     path: string,
-    symbols: Record<string, { parameters: readonly string[]; result: string }>,
+    symbols: Record<string, { name?: string; parameters: readonly string[]; result: string }>,
   ): { symbols: Record<string, (...args: unknown[]) => unknown>; close(): void };
   UnsafePointerView: { getArrayBuffer(pointer: object, byteLength: number, offset?: number): ArrayBuffer };
   UnsafePointer: { of(buffer: ArrayBufferView): object | null };
 }
 
+const PUSH_CALLER_FRAMES = "meshos_ring_push_caller_frames";
+
 /**
  * Memory arguments are declared `pointer` and passed as pointers computed once per buffer: a
  * TypedArray passed as `buffer` costs several times more per call (toolchain.md).
  */
-const DENO_SYMBOLS = Object.fromEntries(
-  Object.entries(ABI_SYMBOLS).map(([name, symbol]) => [name, {
-    parameters: symbol.parameters.map((p) => p === "buffer" ? "pointer" : p),
-    result: symbol.result,
-  }]),
-);
+const DENO_SYMBOLS: Record<string, { name?: string; parameters: readonly string[]; result: string }> = {
+  ...Object.fromEntries(
+    Object.entries(ABI_SYMBOLS).map(([name, symbol]) => [name, {
+      parameters: symbol.parameters.map((p) => p === "buffer" ? "pointer" : p),
+      result: symbol.result,
+    }]),
+  ),
+  // Frames come from the caller, a different buffer each time: passed as a TypedArray (one call
+  // per batch; `UnsafePointer.of` on each would cost far more).
+  [PUSH_CALLER_FRAMES]: { name: "meshos_ring_push_frames", parameters: ["u32", "buffer", "u32", "pointer"], result: "u32" },
+};
 
 /** JS-owned memory passed by a pointer computed once (the views keep the buffer alive). */
 function pointerMemory(deno: DenoFfi, bytes: number): HostMemory {
@@ -44,7 +50,7 @@ function pointerMemory(deno: DenoFfi, bytes: number): HostMemory {
   return { ...memory, arg: pointer };
 }
 
-let loading: Promise<RingBackend> | undefined;
+let loading: Promise<AbiRingBackend> | undefined;
 
 /**
  * Opens the library with `Deno.dlopen` (once per JS thread); throws an Error saying why when it
@@ -56,7 +62,7 @@ let loading: Promise<RingBackend> | undefined;
  * console.log(backend.name); // "deno-ffi"
  * ```
  */
-export function loadDenoBackend(): Promise<RingBackend> {
+export function loadDenoBackend(): Promise<AbiRingBackend> {
   loading ??= Promise.resolve().then(open).catch((cause) => {
     loading = undefined;
     throw cause;
@@ -64,7 +70,7 @@ export function loadDenoBackend(): Promise<RingBackend> {
   return loading;
 }
 
-function open(): RingBackend {
+function open(): AbiRingBackend {
   const deno = (globalThis as { Deno?: DenoFfi }).Deno;
   if (deno === undefined || "Bun" in globalThis) throw new Error("Deno.dlopen needs Deno");
   const path = libraryPath();
@@ -82,6 +88,7 @@ function open(): RingBackend {
     throw new Error(`Deno.dlopen(${path}) failed: ${(cause as Error).message}`, { cause });
   }
   const symbols = library.symbols;
+  const pushCallerFrames = symbols[PUSH_CALLER_FRAMES] as (...args: unknown[]) => number;
   const version = symbols.meshos_abi_version() as number;
   if (version !== ABI_VERSION) {
     library.close();
@@ -91,11 +98,15 @@ function open(): RingBackend {
     name: "deno-ffi",
     calls: symbols as unknown as AbiCalls,
     passesJsMemory: false,
+    bigintArguments: false,
     allocate: (bytes) => pointerMemory(deno, bytes),
     ringRegion(handle: number, bytes: number): HostMemory {
       const pointer = symbols.meshos_ring_data(handle) as object | null;
       if (pointer === null) throw new Error(`meshos_ring_data(${handle}) returned null; expected a live ring`);
       return fixedMemory(deno.UnsafePointerView.getArrayBuffer(pointer, bytes));
+    },
+    pushFrames(handle: number, frames: Uint8Array, _capacityBytes: number, out: unknown): number {
+      return pushCallerFrames(handle, frames, frames.length, out);
     },
   };
   return createAbiBackend(host);

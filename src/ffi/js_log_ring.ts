@@ -22,19 +22,30 @@ import type { LogRing, LogRingOptions, LogRingRecord } from "./ring_backend.ts";
 export class JsLogRing implements LogRing {
   readonly capacityRecords: number;
   readonly #maxMessageBytes: number;
-  #slots: (LogRingRecord | undefined)[];
+  // One slot per record, as parallel arrays: no object per line. Messages are kept as given and
+  // made well-formed when read (the same text a UTF-8 round trip would give).
+  #seqs: Float64Array;
+  #times: Float64Array;
+  #levels: Uint8Array;
+  #daemons: (bigint | null)[];
+  #messages: string[];
   #scratch: Uint8Array;
   #next = 0; // Slot the next record goes to.
   #count = 0; // Slots in use.
-  #seq = 0n; // Last sequence number given out.
-  #dropped = 0n;
-  #truncated = 0n;
+  #seq = 0; // Last sequence number given out (exact up to 2^53).
+  #dropped = 0;
+  #truncated = 0;
   #closed = false;
 
   private constructor(options: LogRingOptions) {
-    this.capacityRecords = options.capacityRecords;
+    const capacity = options.capacityRecords;
+    this.capacityRecords = capacity;
     this.#maxMessageBytes = options.maxMessageBytes;
-    this.#slots = new Array(options.capacityRecords).fill(undefined);
+    this.#seqs = new Float64Array(capacity);
+    this.#times = new Float64Array(capacity);
+    this.#levels = new Uint8Array(capacity);
+    this.#daemons = new Array(capacity).fill(null);
+    this.#messages = new Array(capacity).fill("");
     this.#scratch = new Uint8Array(scratchBytesFor(options.maxMessageBytes));
   }
 
@@ -47,12 +58,17 @@ export class JsLogRing implements LogRing {
   append(level: number, daemonId: bigint | null, tsMs: number, message: string): bigint {
     if (this.#closed) throw closedError("LogRing", "js", "append");
     checkLogAppend(level, daemonId, tsMs, message);
+    const slot = this.#next;
     const seq = ++this.#seq;
-    this.#slots[this.#next] = { seq, tsMs, level, daemonId, message: this.#cut(message) };
-    this.#next = this.#next + 1 === this.capacityRecords ? 0 : this.#next + 1;
+    this.#seqs[slot] = seq;
+    this.#times[slot] = tsMs;
+    this.#levels[slot] = level;
+    this.#daemons[slot] = daemonId;
+    this.#messages[slot] = this.#cut(message);
+    this.#next = slot + 1 === this.capacityRecords ? 0 : slot + 1;
     if (this.#count === this.capacityRecords) this.#dropped++;
     else this.#count++;
-    return seq;
+    return BigInt(seq);
   }
 
   records(): LogRingRecord[] {
@@ -60,7 +76,13 @@ export class JsLogRing implements LogRing {
     const out: LogRingRecord[] = [];
     let slot = (this.#next - this.#count + this.capacityRecords) % this.capacityRecords;
     for (let i = 0; i < this.#count; i++) {
-      out.push({ ...this.#slots[slot]! });
+      out.push({
+        seq: BigInt(this.#seqs[slot]),
+        tsMs: this.#times[slot],
+        level: this.#levels[slot],
+        daemonId: this.#daemons[slot],
+        message: wellFormed(this.#messages[slot]),
+      });
       slot = slot + 1 === this.capacityRecords ? 0 : slot + 1;
     }
     return out;
@@ -68,27 +90,31 @@ export class JsLogRing implements LogRing {
 
   dropped(): bigint {
     if (this.#closed) throw closedError("LogRing", "js", "dropped");
-    return this.#dropped;
+    return BigInt(this.#dropped);
   }
 
   truncated(): bigint {
     if (this.#closed) throw closedError("LogRing", "js", "truncated");
-    return this.#truncated;
+    return BigInt(this.#truncated);
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#slots = [];
+    this.#seqs = new Float64Array(0);
+    this.#times = new Float64Array(0);
+    this.#levels = new Uint8Array(0);
+    this.#daemons = [];
+    this.#messages = [];
     this.#scratch = new Uint8Array(0);
   }
 
   /** The message as kept: whole if it fits, else cut at a code point boundary (and counted). */
   #cut(message: string): string {
     // Each UTF-16 unit encodes to at most 3 bytes: short messages cannot need a cut.
-    if (message.length * 3 <= this.#maxMessageBytes) return wellFormed(message);
+    if (message.length * 3 <= this.#maxMessageBytes) return message;
     const written = encodeMessage(message, this.#scratch);
-    if (written <= this.#maxMessageBytes) return wellFormed(message);
+    if (written <= this.#maxMessageBytes) return message;
     this.#truncated++;
     const cut = utf8CutLength(this.#scratch, written, this.#maxMessageBytes);
     return decodeUtf8(this.#scratch.subarray(0, cut));

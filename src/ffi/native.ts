@@ -6,18 +6,18 @@
  */
 
 import { isBun, isDeno } from "./_runtime_env.ts";
-import type { RingBackend } from "./ring_backend.ts";
+import type { AbiRingBackend } from "./_abi_rings.ts";
 
 /**
  * Opens the Zig library through this runtime's FFI (once per JS thread); throws an Error saying
- * why when it cannot.
+ * why when it cannot. Its rings can be shared with other Workers (`ringHandle`, `attachRing`).
  *
  * @example
  * ```ts
  * const backend = await loadNativeBackend(); // backend.name: "bun-ffi" or "deno-ffi"
  * ```
  */
-export async function loadNativeBackend(): Promise<RingBackend> {
+export async function loadNativeBackend(): Promise<AbiRingBackend> {
   if (isBun()) return await (await import("./bun.ts")).loadBunBackend();
   if (isDeno()) return await (await import("./deno.ts")).loadDenoBackend();
   throw new Error("no FFI in this runtime; expected Bun or Deno");

@@ -37,8 +37,8 @@ export interface RecordRing {
   /** Appends one record; `false` when it does not fit now (nothing is written). */
   tryPush(payload: Uint8Array, type?: number): boolean;
   /**
-   * Appends records in order until one does not fit, crossing into native code once.
-   * Returns how many were accepted (a prefix of `payloads`).
+   * Appends records in order until one does not fit (every payload is checked first: a bad one
+   * throws and nothing is written). Returns how many were accepted (a prefix of `payloads`).
    */
   pushBatch(payloads: readonly Uint8Array[], type?: number): number;
   /**

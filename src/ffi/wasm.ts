@@ -15,6 +15,7 @@ import { ABI_SYMBOLS, ABI_VERSION, type AbiName, Status, statusName } from "./_a
 import type { AbiCall, AbiCalls, AbiHost, HostMemory } from "./_abi_host.ts";
 import { createAbiBackend } from "./_abi_rings.ts";
 import { wasmPath } from "./_artifacts.ts";
+import { checkFrames, framePrefixBytes, maxPayloadBytesFor } from "./_ring_format.ts";
 import { permissionGranted } from "./_runtime_env.ts";
 import type { RingBackend } from "./ring_backend.ts";
 
@@ -82,10 +83,12 @@ function wasmHost(instance: WebAssembly.Instance): AbiHost {
   // hands out pages it grew, so this page is ours.
   const bootPointer = memory.grow(1) * PAGE_BYTES;
   const boot = new WasmMemory(memory, bootPointer, 8, () => {});
+  let framesScratch: HostMemory | undefined; // caller frames are copied here for pushFrames
   return {
     name: "wasm",
     calls,
     passesJsMemory: false,
+    bigintArguments: true,
     allocate(bytes: number): HostMemory {
       const size = Math.max(8, Math.ceil(bytes / 8) * 8);
       const status = calls.meshos_buffer_create(size, boot.arg);
@@ -98,6 +101,19 @@ function wasmHost(instance: WebAssembly.Instance): AbiHost {
       const pointer = call("meshos_ring_data")(handle);
       if (pointer === 0) throw new Error(`meshos_ring_data(${handle}) returned null; expected a live ring`);
       return new WasmMemory(memory, pointer, bytes, () => {});
+    },
+    pushFrames(handle: number, frames: Uint8Array, capacityBytes: number, out: unknown): number {
+      // wasm sees only its own memory: check every frame here, copy in what can fit (at most a
+      // ring's worth of whole frames), and let the library check and push that.
+      checkFrames(frames, maxPayloadBytesFor(capacityBytes));
+      const bytes = framePrefixBytes(frames, capacityBytes);
+      if (framesScratch === undefined || framesScratch.byteLength < bytes) {
+        framesScratch?.free();
+        framesScratch = undefined; // not kept if the allocation below throws
+        framesScratch = this.allocate(2 ** Math.ceil(Math.log2(Math.max(bytes, 4096))));
+      }
+      framesScratch.u8().set(frames.subarray(0, bytes));
+      return calls.meshos_ring_push_frames(handle, framesScratch.arg, bytes, out);
     },
   };
 }

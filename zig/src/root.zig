@@ -21,7 +21,7 @@ const Ring = ring.Ring;
 const LogRing = log_ring.LogRing;
 
 /// Bumped on any change to an export's signature or meaning.
-pub const abi_version: u32 = 1;
+pub const abi_version: u32 = 2;
 
 pub const Status = enum(u32) {
     ok = 0,
@@ -109,6 +109,16 @@ export fn meshos_ring_destroy(handle: u32) u32 {
 export fn meshos_ring_data(handle: u32) ?[*]u8 {
     const r = lookup(Ring, handle, .ring) catch return null;
     return r.data;
+}
+
+/// What a thread that did not create a ring needs to use it (from a handle it was sent).
+pub const RingInfo = extern struct { capacity_bytes: u32, producers: u32 };
+
+export fn meshos_ring_info(handle: u32, out_info: ?*align(1) RingInfo) u32 {
+    const r = lookup(Ring, handle, .ring) catch |err| return lookup_status(err);
+    const out = out_info orelse return code(.bad_argument);
+    out.* = .{ .capacity_bytes = r.capacity_bytes, .producers = @backingInt(if (r.multi) ring.Producers.multi else .single) };
+    return code(.ok);
 }
 
 export fn meshos_ring_depth(handle: u32, out_records: ?*align(1) u32) u32 {
@@ -343,6 +353,10 @@ test "ABI: ring create rejects bad capacities, modes and null outputs" {
     try expect_status(.bad_argument, meshos_ring_create(64, 2, &handle));
     try expect_status(.bad_argument, meshos_ring_create(64, 0, null));
     try expect_status(.ok, meshos_ring_create(64, 1, &handle));
+    var info: RingInfo = undefined;
+    try expect_status(.ok, meshos_ring_info(handle, &info));
+    try testing.expectEqual(RingInfo{ .capacity_bytes = 64, .producers = 1 }, info);
+    try expect_status(.bad_argument, meshos_ring_info(handle, null));
     try expect_status(.ok, meshos_ring_destroy(handle));
     try expect_status(.bad_handle, meshos_ring_destroy(handle));
     try expect_status(.null_handle, meshos_ring_destroy(0));
@@ -356,12 +370,14 @@ test "ABI: every ring call answers a null, stale or wrong-kind handle with a sta
     try expect_status(.ok, meshos_ring_create(64, 0, &stale));
     try expect_status(.ok, meshos_ring_destroy(stale));
     var word: u32 = 0;
+    var info: RingInfo = undefined;
     var span: ring.Span = undefined;
     var popped: ring.Popped = undefined;
     var buffer: [64]u8 = undefined;
     for ([_]u32{ 0, stale, log, 0xFFFF_FFFF }) |handle| {
         const expected: Status = if (handle == 0) .null_handle else .bad_handle;
         try expect_status(expected, meshos_ring_depth(handle, &word));
+        try expect_status(expected, meshos_ring_info(handle, &info));
         try expect_status(expected, meshos_ring_push(handle, &buffer, 1, 0));
         try expect_status(expected, meshos_ring_push_frames(handle, &buffer, 0, &word));
         try expect_status(expected, meshos_ring_claim(handle, @ptrCast(&word), 1, 0, @ptrCast(&word), &word));
