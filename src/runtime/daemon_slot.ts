@@ -542,8 +542,8 @@ export class InThreadExecutor implements DaemonExecutor {
       if (!this.#runOne(next.event, next.attempts)) return; // failed() put it back at the front
     }
     let crashed = false;
-    const popped = run.inbox.popBatch(PUMP_BATCH, (payload) => {
-      const event = run.stamp(this.#copy(payload));
+    const popped = run.inbox.popBatchInPlace(PUMP_BATCH, (bytes, offset, length) => {
+      const event = run.stamp(this.#copy(bytes, offset, length));
       if (crashed) run.keep(event);
       else if (!this.#runOne(event, 0)) crashed = true;
     });

@@ -1,7 +1,7 @@
 /**
- * A daemon's own causal chain as an async iterable. Outputs are kept in a bounded buffer so a
- * reader that subscribes late still sees recent ones; when the buffer is full the oldest output is
- * evicted and counted (`dropped`), never lost without a trace.
+ * A daemon's own causal chain as an async iterable. Outputs are kept in a bounded circular buffer
+ * so a reader that subscribes late still sees recent ones; when the buffer is full the oldest
+ * output is evicted and counted (`dropped`), never lost without a trace.
  *
  * @module
  */
@@ -9,6 +9,7 @@
 import type { CausalEvent } from "../sdk/types.ts";
 
 interface Reader {
+  /** Absolute index of the next output this reader takes. */
   position: number;
   wake: (() => void) | null;
 }
@@ -16,14 +17,16 @@ interface Reader {
 /** Bounded fan-out buffer of one daemon's outputs. */
 export class OutputStream {
   readonly #capacity: number;
-  #buffer: CausalEvent[] = [];
-  #firstIndex = 0; // absolute index of #buffer[0]
+  readonly #slots: (CausalEvent | undefined)[];
+  #next = 0; // absolute index of the next push; the buffer holds [#next - size, #next)
+  #size = 0;
   #readers = new Set<Reader>();
   #ended = false;
   #dropped = 0;
 
   constructor(capacity: number) {
     this.#capacity = capacity;
+    this.#slots = new Array(capacity);
   }
 
   /** Outputs evicted before every reader had them (or with no reader at all). */
@@ -31,15 +34,14 @@ export class OutputStream {
     return this.#dropped;
   }
 
-  /** Appends one output. */
+  /** Appends one output, evicting the oldest when full. */
   push(event: CausalEvent): void {
     if (this.#ended) return;
-    this.#buffer.push(event);
-    if (this.#buffer.length > this.#capacity) {
-      this.#buffer.shift();
-      this.#firstIndex++;
-      this.#dropped++;
-    }
+    this.#slots[this.#next % this.#capacity] = event;
+    this.#next++;
+    if (this.#size === this.#capacity) this.#dropped++;
+    else this.#size++;
+    if (this.#readers.size === 0) return;
     for (const reader of this.#readers) {
       const wake = reader.wake;
       reader.wake = null;
@@ -55,15 +57,13 @@ export class OutputStream {
 
   /** Iterates buffered outputs, then new ones as they come, until `end()`. */
   async *read(): AsyncGenerator<CausalEvent, void, undefined> {
-    const reader: Reader = { position: this.#firstIndex, wake: null };
+    const reader: Reader = { position: this.#next - this.#size, wake: null };
     this.#readers.add(reader);
     try {
       for (;;) {
-        reader.position = Math.max(reader.position, this.#firstIndex);
-        const offset = reader.position - this.#firstIndex;
-        if (offset < this.#buffer.length) {
-          reader.position++;
-          yield this.#buffer[offset];
+        reader.position = Math.max(reader.position, this.#next - this.#size);
+        if (reader.position < this.#next) {
+          yield this.#slots[reader.position++ % this.#capacity]!;
           continue;
         }
         if (this.#ended) return;
