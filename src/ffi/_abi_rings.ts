@@ -329,7 +329,7 @@ class AbiLogRing implements LogRing {
       level,
       daemonId === null ? 0 : 1,
       daemonId ?? 0n,
-      this.#host.bigintArguments ? BigInt(tsMs) : tsMs, // a BigInt per line costs ~30 ns
+      this.#host.bigintArguments ? BigInt(tsMs) : tsMs, // under Bun, a BigInt per line would cost ~30 ns
       scratch.arg,
       written,
       this.#out.arg,
