@@ -10,8 +10,9 @@ import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 /** The ABI version this TypeScript speaks; the library must report the same. */
 export const ABI_VERSION = 2;
 
-/** Parameter kinds: 32-bit integers, 64-bit integers (passed as bigint) and memory. */
-export type AbiParam = "u32" | "u64" | "i64" | "buffer";
+/** Parameter kinds: 32-bit integers, doubles and memory (no 64-bit integers: they miss the fast
+ * FFI path in Deno and need BigInts in wasm). */
+export type AbiParam = "u32" | "f64" | "buffer";
 /** Result kinds: a status or count, or a pointer. */
 export type AbiResult = "u32" | "pointer";
 
@@ -39,7 +40,7 @@ export const ABI_SYMBOLS = {
   meshos_log_create: { parameters: ["u32", "u32", "buffer"], result: "u32" },
   meshos_log_destroy: { parameters: ["u32"], result: "u32" },
   meshos_log_append: {
-    parameters: ["u32", "u32", "u32", "u64", "i64", "buffer", "u32", "buffer"],
+    parameters: ["u32", "u32", "u32", "u32", "u32", "f64", "buffer", "u32", "buffer"],
     result: "u32",
   },
   meshos_log_stats: { parameters: ["u32", "buffer"], result: "u32" },
@@ -54,7 +55,7 @@ export type AbiName = keyof typeof ABI_SYMBOLS;
 
 /**
  * The exports as a host exposes them. Memory arguments are whatever the host passes for memory
- * (a TypedArray for FFI, a byte offset for wasm); 64-bit integers are bigints.
+ * (a TypedArray for FFI, a byte offset for wasm).
  */
 export type AbiFunctions = { readonly [K in AbiName]: (...args: never[]) => unknown };
 

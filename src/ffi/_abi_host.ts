@@ -39,11 +39,6 @@ export interface AbiHost {
    * per-call TypedArray argument is slow), payloads are written into ring memory through a view.
    */
   readonly passesJsMemory: boolean;
-  /**
-   * Whether 64-bit integer arguments are passed as bigints: wasm needs them, and Deno's fast FFI
-   * path takes only bigints (a number there costs ~0.7 µs more); bun:ffi takes a number as fast.
-   */
-  readonly bigintArguments: boolean;
   /** Memory of at least `bytes` bytes that calls can read and write. */
   allocate(bytes: number): HostMemory;
   /** A view of a ring's data region (`bytes` long); valid until the ring is destroyed. */

@@ -305,6 +305,10 @@ class AbiLogRing implements LogRing {
   readonly #out: HostMemory;
   readonly #handle: number;
   #message: HostMemory | undefined;
+  /** The last daemon id appended, split into the two u32 halves the call takes. */
+  #daemonId: bigint | null = null;
+  #daemonHigh = 0;
+  #daemonLow = 0;
 
   constructor(host: AbiHost, out: HostMemory, handle: number, options: LogRingOptions) {
     this.#host = host;
@@ -324,12 +328,20 @@ class AbiLogRing implements LogRing {
     const scratch = this.#open("append");
     checkLogAppend(level, daemonId, tsMs, message);
     const written = encodeMessage(message, scratch.u8());
+    if (daemonId !== null && daemonId !== this.#daemonId) {
+      // Split once per daemon, not per line: BigInt arithmetic costs tens of ns.
+      this.#daemonId = daemonId;
+      this.#daemonHigh = Number(daemonId >> 32n);
+      this.#daemonLow = Number(daemonId & 0xffff_ffffn);
+    }
+    const hasDaemon = daemonId !== null;
     const status = this.#calls.meshos_log_append(
       this.#handle,
       level,
-      daemonId === null ? 0 : 1,
-      daemonId ?? 0n,
-      this.#host.bigintArguments ? BigInt(tsMs) : tsMs, // under Bun, a BigInt per line would cost ~30 ns
+      hasDaemon ? 1 : 0,
+      hasDaemon ? this.#daemonHigh : 0,
+      hasDaemon ? this.#daemonLow : 0,
+      tsMs,
       scratch.arg,
       written,
       this.#out.arg,

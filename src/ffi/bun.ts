@@ -24,8 +24,7 @@ interface BunFfi {
 
 const BUN_TYPES: Record<AbiParam | "pointer", string> = {
   u32: "u32",
-  u64: "u64",
-  i64: "i64",
+  f64: "f64",
   buffer: "ptr",
   pointer: "ptr",
 };
@@ -82,7 +81,6 @@ async function open(): Promise<AbiRingBackend> {
     name: "bun-ffi",
     calls,
     passesJsMemory: true,
-    bigintArguments: false,
     allocate: jsMemory,
     ringRegion(handle: number, bytes: number): HostMemory {
       const pointer = (symbols.meshos_ring_data as AbiCall)(handle);

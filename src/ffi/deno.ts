@@ -98,7 +98,6 @@ function open(): AbiRingBackend {
     name: "deno-ffi",
     calls: symbols as unknown as AbiCalls,
     passesJsMemory: false,
-    bigintArguments: true,
     allocate: (bytes) => pointerMemory(deno, bytes),
     ringRegion(handle: number, bytes: number): HostMemory {
       const pointer = symbols.meshos_ring_data(handle) as object | null;

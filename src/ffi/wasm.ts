@@ -88,7 +88,6 @@ function wasmHost(instance: WebAssembly.Instance): AbiHost {
     name: "wasm",
     calls,
     passesJsMemory: false,
-    bigintArguments: true,
     allocate(bytes: number): HostMemory {
       const size = Math.max(8, Math.ceil(bytes / 8) * 8);
       const status = calls.meshos_buffer_create(size, boot.arg);

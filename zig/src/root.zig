@@ -256,13 +256,19 @@ export fn meshos_log_destroy(handle: u32) u32 {
     return code(.ok);
 }
 
+/// Largest `ts_ms` accepted: every integer up to it is exact in an `f64` (2^53).
+const max_exact_ts_ms: f64 = 9007199254740992.0;
+
 /// Stores one line (cut at `max_message_bytes` on a UTF-8 boundary); writes its seq to `out_seq`.
+/// The daemon id comes as two halves and the timestamp as an integral `f64`: 32-bit and `f64`
+/// arguments take the fast FFI path in every host, 64-bit integers do not (Deno, wasm).
 export fn meshos_log_append(
     handle: u32,
     level: u32,
     has_daemon: u32,
-    daemon_id: u64,
-    ts_ms: i64,
+    daemon_id_high: u32,
+    daemon_id_low: u32,
+    ts_ms: f64,
     message: ?[*]const u8,
     message_bytes: u32,
     out_seq: ?*align(1) u64,
@@ -270,8 +276,11 @@ export fn meshos_log_append(
     const log = lookup(LogRing, handle, .log) catch |err| return lookup_status(err);
     const out = out_seq orelse return code(.bad_argument);
     if (level > log_ring.max_level or has_daemon > 1) return code(.bad_argument);
+    // NaN fails every comparison; fractions are refused too.
+    if (!(ts_ms >= -max_exact_ts_ms and ts_ms <= max_exact_ts_ms) or @trunc(ts_ms) != ts_ms) return code(.bad_argument);
     const text = bytes_from(message, message_bytes) orelse return code(.bad_argument);
-    out.* = log.append(level, if (has_daemon == 1) daemon_id else null, ts_ms, text);
+    const daemon_id = @as(u64, daemon_id_high) << 32 | daemon_id_low;
+    out.* = log.append(level, if (has_daemon == 1) daemon_id else null, @intFromFloat(ts_ms), text);
     return code(.ok);
 }
 
@@ -471,11 +480,14 @@ test "ABI: log ring create, append, stats, read, with checks" {
     try expect_status(.ok, meshos_log_create(2, 4, &handle));
     defer _ = meshos_log_destroy(handle);
     var seq: u64 = 0;
-    try expect_status(.bad_argument, meshos_log_append(handle, 5, 0, 0, 0, "x", 1, &seq));
-    try expect_status(.bad_argument, meshos_log_append(handle, 1, 2, 0, 0, "x", 1, &seq));
-    try expect_status(.bad_argument, meshos_log_append(handle, 1, 0, 0, 0, null, 1, &seq));
-    try expect_status(.bad_argument, meshos_log_append(handle, 1, 0, 0, 0, "x", 1, null));
-    try expect_status(.ok, meshos_log_append(handle, 1, 1, 42, 7, "hello", 5, &seq));
+    try expect_status(.bad_argument, meshos_log_append(handle, 5, 0, 0, 0, 0, "x", 1, &seq));
+    try expect_status(.bad_argument, meshos_log_append(handle, 1, 2, 0, 0, 0, "x", 1, &seq));
+    try expect_status(.bad_argument, meshos_log_append(handle, 1, 0, 0, 0, 0, null, 1, &seq));
+    try expect_status(.bad_argument, meshos_log_append(handle, 1, 0, 0, 0, 0, "x", 1, null));
+    for ([_]f64{ std.math.nan(f64), 1.5, 1e300, -std.math.inf(f64) }) |bad_ts| {
+        try expect_status(.bad_argument, meshos_log_append(handle, 1, 0, 0, 0, bad_ts, "x", 1, &seq));
+    }
+    try expect_status(.ok, meshos_log_append(handle, 1, 1, 0xFEDC_BA98, 0x7654_3210, 7, "hello", 5, &seq));
     try testing.expectEqual(@as(u64, 1), seq);
     var stats: log_ring.Stats = undefined;
     try expect_status(.ok, meshos_log_stats(handle, &stats));
