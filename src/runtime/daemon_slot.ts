@@ -59,8 +59,6 @@ export interface SlotHost {
   readonly ingressOrigin: bigint;
   log(level: number, daemonId: bigint | null, message: string): void;
   deadLetter(letter: DeadLetterSnapshot): void;
-  /** The daemon's lifecycle changed (maintenance and shutdown waiters look). */
-  lifecycleChanged(slot: DaemonSlot): void;
 }
 
 /** Options fixed at registration. */
@@ -436,7 +434,6 @@ export class DaemonSlot implements SlotRun {
   }
 
   #onLifecycle(): void {
-    this.#host.lifecycleChanged(this);
     const state = this.actor.getSnapshot();
     const processing = state.matches("running") || state.matches("draining");
     if (processing === this.#processing) return;

@@ -263,10 +263,6 @@ export class MeshRuntime implements SlotHost {
     }
   }
 
-  /** A daemon's lifecycle moved. */
-  lifecycleChanged(_slot: DaemonSlot): void {
-    // Maintenance progress is decided on the tick (upstream reconcile cadence); nothing to do now.
-  }
 
   /** Bus depth: every inbox plus the event queue. */
   busDepth(): number {
