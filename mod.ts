@@ -17,7 +17,7 @@
 
 export { MeshOsDaemonSdk, DEFAULT_CONTROL_CAPACITY } from "./src/sdk/meshos_daemon_sdk.ts";
 export type { MeshOsDaemonSdkOptions } from "./src/sdk/meshos_daemon_sdk.ts";
-export type { DaemonDescriptor, RegisterDaemonOptions, WorkerDaemonOptions } from "./src/sdk/daemon_spec.ts";
+export type { DaemonDescriptor, RegisterDaemonOptions, WorkerDaemonOptions } from "./src/contract/daemon_spec.ts";
 export { MeshOsDaemonHandle, DEFAULT_GRACE_MS } from "./src/sdk/meshos_daemon_handle.ts";
 export { MeshOsAdmin } from "./src/sdk/meshos_admin.ts";
 export { MeshOsSdkError } from "./src/errors/meshos_sdk_error.ts";
@@ -63,4 +63,4 @@ export type {
   PeerHealth,
   PeerMaintenance,
   PeerSnapshot,
-} from "./src/sdk/types.ts";
+} from "./src/contract/types.ts";

@@ -15,8 +15,8 @@ import { ObservedHorizon } from "../src/identity/horizon.ts";
 import { xxh3_64_into } from "../src/identity/xxh3.ts";
 import { OutputStream } from "../src/runtime/output_stream.ts";
 import { payloadCopier } from "../src/runtime/payload_copier.ts";
-import { checkOutputs } from "../src/sdk/daemon_spec.ts";
-import type { CausalEvent } from "../src/sdk/types.ts";
+import { checkOutputs } from "../src/contract/daemon_spec.ts";
+import type { CausalEvent } from "../src/contract/types.ts";
 import { measure, type Measurement } from "./_measure.ts";
 import { isQuick, writeReport } from "./_output.ts";
 

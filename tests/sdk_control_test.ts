@@ -236,15 +236,6 @@ test("metadata right after registration reflects maintenance already under way (
   await sdk.shutdown();
 });
 
-test("peers never contain this node (decision 10)", async () => {
-  const { sdk } = await startManual({ thisNode: 100n });
-  const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());
-  sdk.admin.enterMaintenance({});
-  const meta = await handle.refreshMetadata();
-  assert.equal(meta.peers.has(100n), false);
-  await sdk.shutdown();
-});
-
 test("PY-23 a dropped-by-exit handle frees the identity for a new registration", async () => {
   const { sdk } = await startManual();
   const identity = Identity.generate();

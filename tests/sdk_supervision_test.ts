@@ -84,6 +84,7 @@ test("a daemon that always throws ends crash-looping and its poison events are d
   const letters = sdk.snapshot().deadLetters;
   assert.equal(letters.length, 1);
   assert.equal(letters[0].attempts, 3);
+  assert.equal(letters[0].sequence, "1");
   assert.equal(letters[0].error, "always");
   assert.equal(atob(letters[0].payloadBase64), "p1");
   await clock.advance(5 * 60_000 - 1);

@@ -25,6 +25,22 @@ for (const [config, message] of badConfigs) {
   });
 }
 
+test("an unknown config key is invalid_config naming it and the nearest known key", async () => {
+  await rejectsWithKind(
+    MeshOsDaemonSdk.start({ thisNod: 7n } as unknown as MeshOsConfig),
+    "invalid_config",
+    /^config: unknown key "thisNod"; expected one of thisNode, .*\(did you mean "thisNode"\?\)$/,
+  );
+});
+
+test("an unknown start option is invalid_config naming it and the nearest known key", async () => {
+  await rejectsWithKind(
+    MeshOsDaemonSdk.start({}, { outputCapacty: 4 } as unknown as Record<string, never>),
+    "invalid_config",
+    /^options: unknown key "outputCapacty"; expected one of .*\(did you mean "outputCapacity"\?\)$/,
+  );
+});
+
 test("PY-4 a non-object config is invalid_config", async () => {
   await rejectsWithKind(MeshOsDaemonSdk.start("fast" as unknown as MeshOsConfig), "invalid_config", /^config: expected an object; got "fast"$/);
 });

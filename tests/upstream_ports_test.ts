@@ -6,8 +6,8 @@ import type { DaemonControl, MeshOsDaemon } from "../mod.ts";
 import { ActionQueue } from "../src/runtime/action_dispatcher.ts";
 import { ControlRouter } from "../src/runtime/control_router.ts";
 import { EventQueue } from "../src/runtime/event_queue.ts";
-import { readHealth, readSaturation } from "../src/sdk/daemon_spec.ts";
-import { LOG_LEVELS, parseLogLevel } from "../src/sdk/log_level.ts";
+import { readHealth, readSaturation } from "../src/contract/daemon_spec.ts";
+import { LOG_LEVELS, parseLogLevel } from "../src/contract/log_level.ts";
 import { test } from "./_harness.ts";
 import { echoDaemon, rejectsWithKind, startManual } from "./_sdk_fixtures.ts";
 

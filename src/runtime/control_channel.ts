@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { DaemonControl } from "../sdk/types.ts";
+import type { DaemonControl } from "../contract/types.ts";
 import type { Clock, TimerId } from "./clock.ts";
 
 interface Waiter {

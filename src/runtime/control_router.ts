@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { DaemonControl } from "../sdk/types.ts";
+import type { DaemonControl } from "../contract/types.ts";
 import type { Clock } from "./clock.ts";
 import { ControlChannel } from "./control_channel.ts";
 

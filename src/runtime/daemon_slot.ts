@@ -4,11 +4,12 @@
  * event (processed → outputs on the daemon's chain; failed → crash, kept for a retry, dead-lettered
  * after {@link MAX_PROCESS_ATTEMPTS}).
  *
- * Where the daemon's own code runs is the slot's {@link DaemonExecutor}, chosen at registration:
- * the {@link InThreadExecutor} below pumps the inbox on the runtime thread; `WorkerExecutor`
- * (`worker_executor.ts`) runs the daemon in a Worker that consumes the inbox from shared memory.
- * Both drive the same slot through {@link SlotRun}, so counters, crashes, retries, dead letters,
- * snapshots and both causal chains behave the same either way.
+ * Where the daemon's own code runs is the slot's {@link DaemonExecutor}, built at registration by
+ * the factory the runtime hands in: `InThreadExecutor` (`in_thread_executor.ts`) pumps the inbox
+ * on the runtime thread; `WorkerExecutor` (`worker_executor.ts`) runs the daemon in a Worker that
+ * consumes the inbox from shared memory. Both drive the same slot through {@link SlotRun}
+ * (`daemon_executor.ts`), so counters, crashes, retries, dead letters, snapshots and both causal
+ * chains behave the same either way.
  *
  * @module
  */
@@ -25,32 +26,17 @@ import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import type { RecordRing } from "../ffi/ring_backend.ts";
 import { CausalChain, genesisLink } from "../identity/causal_chain.ts";
 import { ObservedHorizon } from "../identity/horizon.ts";
-import {
-  applyControl,
-  applyRestore,
-  checkOutputs,
-  type DaemonSpec,
-  errorText,
-  type HealthReading,
-  readHealth,
-  readSaturation,
-  readSnapshot,
-  type SnapshotReading,
-} from "../sdk/daemon_spec.ts";
-import type { CausalEvent, DaemonControl, MeshOsDaemon } from "../sdk/types.ts";
+import type { DaemonSpec, HealthReading, SnapshotReading } from "../contract/daemon_spec.ts";
+import type { CausalEvent, DaemonControl } from "../contract/types.ts";
 import type { Clock } from "./clock.ts";
 import type { ControlChannel } from "./control_channel.ts";
 import { OutputStream } from "./output_stream.ts";
-import { payloadCopier } from "./payload_copier.ts";
 import type { DaemonSnapshot, DeadLetterSnapshot } from "./runtime_snapshot.ts";
-import { type LoadedDaemonWorker, WorkerExecutor } from "./worker_executor.ts";
+import type { DaemonExecutor, ExecutorFactory, PendingEvent, SlotRun } from "./daemon_executor.ts";
+import { LOG_ERROR, LOG_WARN } from "../contract/log_level.ts";
 
 /** Attempts an event gets before it is dead-lettered. */
 export const MAX_PROCESS_ATTEMPTS = 3;
-/** Records popped from an inbox per pump turn before yielding to the host loop. */
-const PUMP_BATCH = 1024;
-const LOG_ERROR = 4;
-const LOG_WARN = 3;
 
 /** What a slot needs from the runtime around it. */
 export interface SlotHost {
@@ -68,75 +54,10 @@ export interface SlotOptions {
   channel: ControlChannel;
   outputCapacity: number;
   backoff?: Partial<RestartBackoffConfig>;
-  /** Run the daemon in this loaded Worker (the inbox must then be a shared `JsRecordRing`). */
-  worker?: LoadedDaemonWorker;
+  /** Builds where the daemon's code runs (in-thread, or a Worker whose inbox is shared memory). */
+  executor: ExecutorFactory;
 }
 
-/** An event taken from the inbox that still waits for a `process()` that succeeds. */
-export interface PendingEvent {
-  event: CausalEvent;
-  /** Failed attempts so far. */
-  attempts: number;
-}
-
-/** Where a daemon's code runs. The slot calls it; it reports back through {@link SlotRun}. */
-export interface DaemonExecutor {
-  /** Records arrived, or whether the daemon may process changed: act on it. */
-  wake(): void;
-  /** Hands a control event to the daemon's `onControl`. */
-  control(event: DaemonControl): void;
-  /** Per-tick supervision: read health and saturation (answered through `SlotRun.readings`). */
-  poll(): void;
-  /** After a crash or a forced restart: restore the daemon from `snapshot` and go on. */
-  restart(snapshot: Uint8Array | null): void;
-  /** The slot is going away: stop at once, release everything. */
-  close(): void;
-}
-
-/** What an executor may do to its slot: the bookkeeping every execution shares. */
-export interface SlotRun {
-  readonly daemonId: bigint;
-  readonly inbox: RecordRing;
-  /** The last snapshot the daemon gave, or null. */
-  readonly lastSnapshot: Uint8Array | null;
-  /** Events waiting for another try, oldest first; they go before the inbox. */
-  readonly kept: readonly PendingEvent[];
-  /** Records waiting for `process()`: in the ring (as far as reported) or kept. */
-  readonly depth: number;
-  /** True while the lifecycle lets `process()` run (running or draining, not closed). */
-  canProcess(): boolean;
-  /** Inbox records a consumer released that no `popped()` has accounted for yet. */
-  unreportedPops(): number;
-  /** Removes and returns the oldest kept event. */
-  takeKept(): PendingEvent | undefined;
-  /** Keeps `event`, taken from the inbox but not run (a batch stopped by a crash), after the others. */
-  keep(event: CausalEvent): void;
-  /** Stamps a payload taken from the inbox with the next ingress link (the caller keeps the copy). */
-  stamp(payload: Uint8Array): CausalEvent;
-  /** The ingress chain's head: the last event stamped (the genesis link, empty, before any). */
-  ingressHead(): CausalEvent;
-  /** Adopts `head`, stamped elsewhere (a Worker): the ingress chain goes on after it. */
-  adopt(head: CausalEvent): void;
-  /** `count` records left the inbox ring. */
-  popped(count: number): void;
-  /** One event was processed: its outputs extend the daemon's own chain. */
-  completed(outputs: readonly Uint8Array[]): void;
-  /** `process()` failed on `event`, its `attempts`-th try: kept first for a retry (or dead-lettered); crash. */
-  failed(event: CausalEvent, attempts: number, reason: string): void;
-  /** The execution died: `requeue` (oldest first) goes before everything kept; crash. */
-  died(reason: string, requeue: readonly PendingEvent[]): void;
-  /** A `snapshot()` was taken after a batch that succeeded. */
-  snapshotTaken(reading: SnapshotReading): void;
-  /** The latest health and saturation; each problem is logged once. */
-  readings(health: HealthReading, saturation: number, problems: readonly (string | null)[]): void;
-  log(level: number, message: string): void;
-  /** Logs `problem` as a warning the first time it is seen; null is ignored. */
-  reportOnce(problem: string | null): void;
-}
-
-const yieldToHost: (fn: () => void) => void = typeof setImmediate === "function"
-  ? (fn) => setImmediate(fn)
-  : (fn) => setTimeout(fn, 0);
 
 /** One daemon inside the runtime. */
 export class DaemonSlot implements SlotRun {
@@ -192,9 +113,7 @@ export class DaemonSlot implements SlotRun {
       threshold: Math.max(1, Math.floor(options.inboxCapacity * 0.75)),
       release: Math.floor(options.inboxCapacity * 0.25),
     });
-    this.#executor = options.worker
-      ? new WorkerExecutor(this, options.worker)
-      : new InThreadExecutor(this, requireDaemon(spec));
+    this.#executor = options.executor(this);
     const now = host.clock.now();
     this.actor = createActor(daemonMachine, { input: { now, backoff: options.backoff } });
     this.actor.on("restart", () => this.#restoreAfterCrash());
@@ -284,7 +203,7 @@ export class DaemonSlot implements SlotRun {
     return {
       daemonId: hexId(this.daemonId),
       name: this.spec.name,
-      runsIn: this.#executor instanceof WorkerExecutor ? "worker" : "thread",
+      runsIn: this.#executor.runsIn,
       lifecycle: this.lifecycle,
       health: { ...this.health },
       saturation: this.saturation,
@@ -451,7 +370,7 @@ export class DaemonSlot implements SlotRun {
       }
       this.#host.deadLetter({
         daemonId: hexId(this.daemonId),
-        sequence: Number(item.event.sequence),
+        sequence: item.event.sequence.toString(),
         payloadBase64: toBase64(item.event.payload),
         attempts: item.attempts,
         error: reason,
@@ -488,87 +407,6 @@ export class DaemonSlot implements SlotRun {
     if (level === null) this.actor.send({ type: "backpressure.off", now });
     else this.actor.send({ type: "backpressure.on", level, now });
   }
-}
-
-/**
- * Runs the daemon on the runtime thread: a pump, queued on a microtask after records arrive, that
- * pops up to {@link PUMP_BATCH} records, stamps each and calls `process()`, then yields to the
- * host loop while more wait.
- */
-export class InThreadExecutor implements DaemonExecutor {
-  readonly #run: SlotRun;
-  readonly #daemon: MeshOsDaemon;
-  readonly #copy = payloadCopier();
-  #pumpQueued = false;
-
-  constructor(run: SlotRun, daemon: MeshOsDaemon) {
-    this.#run = run;
-    this.#daemon = daemon;
-  }
-
-  wake(): void {
-    if (this.#pumpQueued) return;
-    this.#pumpQueued = true;
-    queueMicrotask(() => this.#pump());
-  }
-
-  control(event: DaemonControl): void {
-    const problem = applyControl(this.#daemon, event);
-    if (problem) this.#run.log(LOG_WARN, problem);
-  }
-
-  poll(): void {
-    const health = readHealth(this.#daemon);
-    const saturation = readSaturation(this.#daemon);
-    this.#run.readings(health.reading, saturation.value, [health.problem, saturation.problem]);
-  }
-
-  restart(snapshot: Uint8Array | null): void {
-    const problem = applyRestore(this.#daemon, snapshot);
-    if (problem) this.#run.log(LOG_ERROR, problem);
-    this.wake();
-  }
-
-  close(): void {}
-
-  #pump(): void {
-    this.#pumpQueued = false;
-    const run = this.#run;
-    if (!run.canProcess()) return;
-    for (let next = run.takeKept(); next; next = run.takeKept()) {
-      if (!this.#runOne(next.event, next.attempts)) return; // failed() put it back at the front
-    }
-    let crashed = false;
-    const popped = run.inbox.popBatchInPlace(PUMP_BATCH, (bytes, offset, length) => {
-      const event = run.stamp(this.#copy(bytes, offset, length));
-      if (crashed) run.keep(event);
-      else if (!this.#runOne(event, 0)) crashed = true;
-    });
-    run.popped(popped);
-    if (popped > 0 && !crashed) run.snapshotTaken(readSnapshot(this.#daemon));
-    if (!crashed && run.depth > 0) {
-      this.#pumpQueued = true;
-      yieldToHost(() => this.#pump());
-    }
-  }
-
-  /** Runs `process()` once; on failure reports it and returns false. */
-  #runOne(event: CausalEvent, priorAttempts: number): boolean {
-    let outputs: readonly Uint8Array[];
-    try {
-      outputs = checkOutputs(this.#daemon.process(event));
-    } catch (err) {
-      this.#run.failed(event, priorAttempts + 1, errorText(err));
-      return false;
-    }
-    this.#run.completed(outputs);
-    return true;
-  }
-}
-
-function requireDaemon(spec: DaemonSpec): MeshOsDaemon {
-  if (!spec.daemon) throw new Error(`daemon "${spec.name}": no daemon object and no Worker to run it in`);
-  return spec.daemon;
 }
 
 /** `0x`-prefixed 16-digit hex of a u64. */

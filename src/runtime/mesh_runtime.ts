@@ -27,19 +27,21 @@ import {
 import type { RestartBackoffConfig } from "../actors/restart_backoff.ts";
 import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import type { LogRing, RingBackend } from "../ffi/ring_backend.ts";
-import type { ResolvedConfig } from "../sdk/config.ts";
-import type { DaemonSpec } from "../sdk/daemon_spec.ts";
-import { LOG_LEVELS } from "../sdk/log_level.ts";
-import type { DaemonControl } from "../sdk/types.ts";
+import type { ResolvedConfig } from "../contract/config.ts";
+import type { DaemonSpec } from "../contract/daemon_spec.ts";
+import { LOG_LEVELS } from "../contract/log_level.ts";
+import type { DaemonControl } from "../contract/types.ts";
 import { type ActionDispatcher, ActionQueue } from "./action_dispatcher.ts";
 import type { Clock, TimerId } from "./clock.ts";
 import { ControlRouter } from "./control_router.ts";
-import { DaemonSlot, hexId, type SlotHost, type SlotOptions } from "./daemon_slot.ts";
+import { DaemonSlot, hexId, type SlotHost } from "./daemon_slot.ts";
+import type { ExecutorFactory } from "./daemon_executor.ts";
+import { InThreadExecutor } from "./in_thread_executor.ts";
+import { type LoadedDaemonWorker, WorkerExecutor } from "./worker_executor.ts";
 import { EventQueue } from "./event_queue.ts";
 import type { DaemonSnapshot, DeadLetterSnapshot, RuntimeSnapshot } from "./runtime_snapshot.ts";
+import { LOG_INFO, LOG_WARN } from "../contract/log_level.ts";
 
-const LOG_WARN = 3;
-const LOG_INFO = 2;
 const MAX_LOG_MESSAGE_BYTES = 4096;
 const DEAD_LETTER_CAPACITY = 1024;
 const STOPPED_ROWS_KEPT = 256;
@@ -121,7 +123,7 @@ export class MeshRuntime implements SlotHost {
    * Registers a checked daemon under `daemonId`; `register_failed` if the id is taken. With
    * `options.worker` the daemon runs in that loaded Worker, its inbox in shared memory.
    */
-  register(daemonId: bigint, spec: DaemonSpec, options: Pick<SlotOptions, "worker"> = {}): DaemonSlot {
+  register(daemonId: bigint, spec: DaemonSpec, options: { worker?: LoadedDaemonWorker } = {}): DaemonSlot {
     if (this.#slots.has(daemonId)) {
       throw new MeshOsSdkError(
         "register_failed",
@@ -137,7 +139,7 @@ export class MeshRuntime implements SlotHost {
       channel,
       outputCapacity: this.#parts.outputCapacity,
       backoff: this.#parts.backoff,
-      worker: options.worker,
+      executor: executorFor(spec, options.worker),
     });
     this.#slots.set(daemonId, slot);
     this.#stoppedRows = this.#stoppedRows.filter((row) => row.daemonId !== hexId(daemonId));
@@ -445,4 +447,17 @@ function inboxBytesFor(records: number): number {
 function randomU64(): bigint {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return new DataView(bytes.buffer).getBigUint64(0, true);
+}
+
+/** Where `spec`'s code runs: in the loaded `worker`, or on this thread. */
+function executorFor(spec: DaemonSpec, worker: LoadedDaemonWorker | undefined): ExecutorFactory {
+  if (worker) return (run) => new WorkerExecutor(run, worker);
+  const daemon = spec.daemon;
+  if (!daemon) {
+    throw new MeshOsSdkError(
+      "register_failed",
+      `daemon "${spec.name}": no daemon object and no Worker to run it in; expected a daemon or a worker option`,
+    );
+  }
+  return (run) => new InThreadExecutor(run, daemon);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CausalEvent } from "../sdk/types.ts";
+import type { CausalEvent } from "../contract/types.ts";
 
 interface Reader {
   /** Absolute index of the next output this reader takes. */

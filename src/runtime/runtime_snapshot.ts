@@ -6,7 +6,7 @@
  */
 
 import type { BackendName } from "../ffi/ring_backend.ts";
-import type { LogLevel } from "../sdk/types.ts";
+import type { LogLevel } from "../contract/types.ts";
 
 /** Name of a maintenance state (upstream §4.1). */
 export type MaintenanceStateName =
@@ -60,7 +60,8 @@ export interface LogRecordSnapshot {
 /** An event that failed `process()` too often and was set aside. */
 export interface DeadLetterSnapshot {
   daemonId: string;
-  sequence: number;
+  /** The event's ingress sequence, a u64 in decimal (a string, so JSON keeps it exact past 2^53). */
+  sequence: string;
   payloadBase64: string;
   attempts: number;
   error: string;

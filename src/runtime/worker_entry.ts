@@ -25,19 +25,18 @@ import {
   readSaturation,
   readSnapshot,
   type SnapshotReading,
-} from "../sdk/daemon_spec.ts";
-import type { CausalEvent, MeshOsDaemon } from "../sdk/types.ts";
+} from "../contract/daemon_spec.ts";
+import type { CausalEvent, MeshOsDaemon } from "../contract/types.ts";
 import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import { JsRecordRing } from "../ffi/js_record_ring.ts";
 import { CausalChain } from "../identity/causal_chain.ts";
 import { CONTROL_BYTES, CONTROL_WORDS, type FromWorker, packOutputs, type ToWorker } from "./worker_protocol.ts";
+import { LOG_ERROR, LOG_WARN } from "../contract/log_level.ts";
 
 /** Records taken from the ring per batch before yielding to this thread's event loop. */
 const BATCH_RECORDS = 1024;
 /** Longest idle wait before the loop looks again (the runtime notifies; this is a safety net). */
 const IDLE_WAIT_MS = 250;
-const LOG_ERROR = 4;
-const LOG_WARN = 3;
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;

@@ -24,9 +24,9 @@
 import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import { JsRecordRing } from "../ffi/js_record_ring.ts";
 import type { RecordRing, RecordRingOptions } from "../ffi/ring_backend.ts";
-import { errorText, type WorkerDaemonSource } from "../sdk/daemon_spec.ts";
-import type { DaemonControl } from "../sdk/types.ts";
-import type { DaemonExecutor, PendingEvent, SlotRun } from "./daemon_slot.ts";
+import { errorText, type WorkerDaemonSource } from "../contract/daemon_spec.ts";
+import type { DaemonControl } from "../contract/types.ts";
+import type { DaemonExecutor, PendingEvent, SlotRun } from "./daemon_executor.ts";
 import {
   type BatchReport,
   CONTROL_BYTES,
@@ -35,13 +35,12 @@ import {
   type ToWorker,
   unpackOutputs,
 } from "./worker_protocol.ts";
+import { LOG_ERROR, LOG_WARN } from "../contract/log_level.ts";
 
 /** How long a Worker may take to load its daemon module (real time). */
 const LOAD_TIMEOUT_MS = 10_000;
 /** How long to wait, after a Worker died, for reports it posted before dying (real time). */
 const SETTLE_TIMEOUT_MS = 2_000;
-const LOG_ERROR = 4;
-const LOG_WARN = 3;
 const ENTRY_URL = new URL("./worker_entry.ts", import.meta.url).href;
 const { wake: WAKE, sleeping: SLEEPING, run: RUN, inProcess: IN_PROCESS, ringTaken: RING_TAKEN, controlsPosted: CONTROLS } =
   CONTROL_WORDS;
@@ -180,6 +179,7 @@ interface DyingWorker {
 
 /** The executor of a daemon that runs in a Worker. */
 export class WorkerExecutor implements DaemonExecutor {
+  readonly runsIn = "worker";
   readonly #run: SlotRun;
   readonly #source: WorkerDaemonSource;
   readonly #ring: SharedArrayBuffer;

@@ -9,8 +9,8 @@
  * @module
  */
 
-import type { HealthReading, SnapshotReading } from "../sdk/daemon_spec.ts";
-import type { CausalEvent, DaemonControl } from "../sdk/types.ts";
+import type { HealthReading, SnapshotReading } from "../contract/daemon_spec.ts";
+import type { CausalEvent, DaemonControl } from "../contract/types.ts";
 
 /** Int32 words of the control block shared with a Worker. */
 export const CONTROL_WORDS = {

@@ -7,7 +7,7 @@
 
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import type { MeshRuntime } from "../runtime/mesh_runtime.ts";
-import { resolveMsArgument } from "./config.ts";
+import { resolveMsArgument } from "../contract/config.ts";
 import { DEFAULT_GRACE_MS } from "./meshos_daemon_handle.ts";
 
 /**

@@ -9,9 +9,9 @@ import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import type { MaintenanceView } from "../actors/maintenance_machine.ts";
 import type { DaemonSlot } from "../runtime/daemon_slot.ts";
 import type { MeshRuntime } from "../runtime/mesh_runtime.ts";
-import { capabilityTags } from "./capabilities.ts";
-import { resolveMsArgument } from "./config.ts";
-import { parseLogLevel } from "./log_level.ts";
+import { capabilityTags } from "../contract/capabilities.ts";
+import { resolveMsArgument } from "../contract/config.ts";
+import { parseLogLevel } from "../contract/log_level.ts";
 import type {
   CapabilitySetJs,
   DaemonControl,
@@ -19,7 +19,7 @@ import type {
   MaintenanceState,
   MetadataView,
   PeerSnapshot,
-} from "./types.ts";
+} from "../contract/types.ts";
 import { describeValue } from "../errors/meshos_sdk_error.ts";
 
 /** Upstream's `DEFAULT_GRACEFUL_SHUTDOWN`: 5 s. */

@@ -18,7 +18,7 @@ import { daemonMachine } from "../actors/daemon_machine.ts";
 import { maintenanceMachine } from "../actors/maintenance_machine.ts";
 import { type Inspector, startInspector } from "../viz/inspector_server.ts";
 import type { RuntimeSnapshot } from "../runtime/runtime_snapshot.ts";
-import { resolveConfig, resolveCount } from "./config.ts";
+import { rejectUnknownKeys, resolveConfig, resolveCount } from "../contract/config.ts";
 import {
   checkDaemon,
   checkDescriptor,
@@ -26,10 +26,10 @@ import {
   type RegisterDaemonOptions,
   resolveRegisterOptions,
   type WorkerDaemonOptions,
-} from "./daemon_spec.ts";
+} from "../contract/daemon_spec.ts";
 import { MeshOsAdmin } from "./meshos_admin.ts";
 import { MeshOsDaemonHandle } from "./meshos_daemon_handle.ts";
-import type { CausalEvent, MeshOsConfig, MeshOsDaemon } from "./types.ts";
+import type { CausalEvent, MeshOsConfig, MeshOsDaemon } from "../contract/types.ts";
 
 /** Upstream's `DEFAULT_CONTROL_CHANNEL_CAPACITY`. */
 export const DEFAULT_CONTROL_CAPACITY = 8;
@@ -51,6 +51,17 @@ export interface MeshOsDaemonSdkOptions {
   /** Restart backoff policy (upstream §3.15 defaults). */
   backoff?: Partial<RestartBackoffConfig>;
 }
+
+/** Every key `MeshOsDaemonSdk.start` accepts in its options; any other is `invalid_config`. */
+const START_OPTION_KEYS: readonly (keyof MeshOsDaemonSdkOptions)[] = [
+  "controlCapacity",
+  "clock",
+  "backend",
+  "dispatcher",
+  "ingressIdentity",
+  "outputCapacity",
+  "backoff",
+];
 
 /**
  * A MeshOS node with its daemons.
@@ -83,6 +94,7 @@ export class MeshOsDaemonSdk {
     if (typeof options !== "object" || options === null) {
       throw new MeshOsSdkError("invalid_config", `options: expected an object; got ${describeValue(options)}`);
     }
+    rejectUnknownKeys("options", options, START_OPTION_KEYS);
     const controlCapacity = resolveCount("controlCapacity", options.controlCapacity, DEFAULT_CONTROL_CAPACITY);
     const outputCapacity = resolveCount("outputCapacity", options.outputCapacity, 4096);
     if (options.ingressIdentity !== undefined && !(options.ingressIdentity instanceof Identity)) {

@@ -73,12 +73,41 @@ export const DEFAULT_CONFIG: Readonly<ResolvedConfig> = Object.freeze({
   recoveryRampWindowMs: 300_000,
 });
 
+/**
+ * Throws `invalid_config` for the first key of `value` that is not in `known`, naming the nearest
+ * known key (a typo such as `thisNod` must not be accepted silently).
+ */
+export function rejectUnknownKeys(field: string, value: object, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const nearest = known.reduce((best, name) => editDistance(key, name) < editDistance(key, best) ? name : best);
+    throw new MeshOsSdkError(
+      "invalid_config",
+      `${field}: unknown key ${JSON.stringify(key)}; expected one of ${known.join(", ")} (did you mean ${JSON.stringify(nearest)}?)`,
+    );
+  }
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions from `a` to `b`. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
 /** Parses a user's config or throws `invalid_config`. */
 export function resolveConfig(config: MeshOsConfig | undefined | null): ResolvedConfig {
   const input: unknown = config ?? {};
-  if (typeof input !== "object" || Array.isArray(input)) {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new MeshOsSdkError("invalid_config", `config: expected an object; got ${describeValue(input)}`);
   }
+  rejectUnknownKeys("config", input, Object.keys(DEFAULT_CONFIG));
   const parsed = v.safeParse(configSchema, input);
   if (!parsed.success) {
     const issue = parsed.issues[0];

@@ -10,6 +10,13 @@ import type { LogLevel } from "./types.ts";
 /** Levels in order; the index is the numeric level stored in the log ring. */
 export const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
 
+/** Numeric level of `info` records. */
+export const LOG_INFO = 2;
+/** Numeric level of `warn` records. */
+export const LOG_WARN = 3;
+/** Numeric level of `error` records. */
+export const LOG_ERROR = 4;
+
 const SPELLINGS: ReadonlyMap<string, number> = new Map([
   ["trace", 0], ["TRACE", 0], ["Trace", 0],
   ["debug", 1], ["DEBUG", 1], ["Debug", 1],
