@@ -117,7 +117,7 @@ export function resolveConfig(config: MeshOsConfig | undefined | null): Resolved
   const out = parsed.output;
   const resolved: ResolvedConfig = {
     ...DEFAULT_CONFIG,
-    ...(Object.fromEntries(Object.entries(out).filter(([k, x]) => x !== undefined && k in DEFAULT_CONFIG))),
+    ...(Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined))),
     tickIntervalMs: Number(out.tickIntervalMs ?? BigInt(DEFAULT_CONFIG.tickIntervalMs)),
   };
   if (resolved.tickIntervalMs > 2 ** 31 - 1) {

@@ -52,16 +52,21 @@ export interface MeshOsDaemonSdkOptions {
   backoff?: Partial<RestartBackoffConfig>;
 }
 
-/** Every key `MeshOsDaemonSdk.start` accepts in its options; any other is `invalid_config`. */
-const START_OPTION_KEYS: readonly (keyof MeshOsDaemonSdkOptions)[] = [
-  "controlCapacity",
-  "clock",
-  "backend",
-  "dispatcher",
-  "ingressIdentity",
-  "outputCapacity",
-  "backoff",
-];
+/**
+ * Every key `MeshOsDaemonSdk.start` accepts in its options (any other is `invalid_config`); typed
+ * as a record so a new option that is not listed here fails to compile.
+ */
+const START_OPTION_KEYS = Object.keys(
+  {
+    controlCapacity: true,
+    clock: true,
+    backend: true,
+    dispatcher: true,
+    ingressIdentity: true,
+    outputCapacity: true,
+    backoff: true,
+  } satisfies Record<keyof MeshOsDaemonSdkOptions, true>,
+);
 
 /**
  * A MeshOS node with its daemons.
