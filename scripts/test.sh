@@ -34,7 +34,7 @@ step tsc "$bin/tsc" -p tsconfig.json || failed=$((failed + 1))
 step deno-lint "$bin/deno" lint || failed=$((failed + 1))
 
 printf '\n== deno test\n'
-"$bin/deno" test --allow-all tests/ 2>&1 | tee "$out/deno-test.log" | grep -E '^(ok|FAILED|error)|FAILED|=>' || true
+"$bin/deno" test --allow-all --v8-flags=--expose-gc tests/ 2>&1 | tee "$out/deno-test.log" | grep -E '^(ok|FAILED|error)|FAILED|=>' || true
 line=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$out/deno-test.log" | tail -n 1)
 if [ -n "$line" ]; then
   passed=$((passed + $(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$line")))

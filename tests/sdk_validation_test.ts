@@ -10,8 +10,13 @@ const badConfigs: [MeshOsConfig, RegExp][] = [
   [{ thisNode: -1n }, /^thisNode: expected a bigint in 0\.\.2\^64-1; got -1n$/],
   [{ thisNode: 1n << 64n }, /^thisNode: expected a bigint in 0\.\.2\^64-1; got 18446744073709551616n$/],
   [{ thisNode: 5 as unknown as bigint }, /^thisNode: .*got 5$/],
-  [{ tickIntervalMs: 0n }, /^tickIntervalMs: expected a bigint in 1\.\.2\^64-1; got 0n$/],
+  [{ tickIntervalMs: 0n }, /^tickIntervalMs: expected an integer number or bigint of ms in 1\.\.2\^64-1; got 0n$/],
   [{ tickIntervalMs: -5n }, /^tickIntervalMs: .*got -5n$/],
+  [{ tickIntervalMs: 0 }, /^tickIntervalMs: .*got 0$/],
+  [{ tickIntervalMs: 2.5 }, /^tickIntervalMs: .*got 2\.5$/],
+  [{ tickIntervalMs: 2 ** 31 }, /^tickIntervalMs: expected at most 2147483647 \(timer range\); got 2147483648$/],
+  [{ defaultDrainDeadlineMs: 1n << 64n }, /^defaultDrainDeadlineMs: .*got 18446744073709551616n$/],
+  [{ recoveryRampWindowMs: "5000" as unknown as number }, /^recoveryRampWindowMs: .*got "5000"$/],
   [{ eventQueueCapacity: 0 }, /^eventQueueCapacity: expected an integer in 1\.\.\d+; got 0$/],
   [{ actionQueueCapacity: -1 }, /^actionQueueCapacity: .*got -1$/],
   [{ eventQueueCapacity: 1.5 }, /^eventQueueCapacity: .*got 1\.5$/],
@@ -49,15 +54,93 @@ test("controlCapacity 0 is invalid_config", async () => {
   await rejectsWithKind(MeshOsDaemonSdk.start({}, { controlCapacity: 0 }), "invalid_config", /^controlCapacity: .*got 0$/);
 });
 
-test("timeoutMs and graceMs outside u64 (or a zero grace) are invalid_argument", async () => {
+test("timeoutMs and graceMs: negative, fractional or above 2^64-1 are invalid_argument", async () => {
   const { sdk } = await startManual();
   const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());
-  await rejectsWithKind(handle.nextControl(-1n), "invalid_argument", /^timeoutMs: expected a bigint in 0\.\.2\^64-1; got -1n$/);
-  await rejectsWithKind(handle.nextControl(100 as unknown as bigint), "invalid_argument", /^timeoutMs: .*got 100$/);
-  await rejectsWithKind(handle.gracefulShutdown(0n), "invalid_argument", /^graceMs: expected a bigint in 1\.\.2\^64-1; got 0n$/);
+  await rejectsWithKind(handle.nextControl(-1n), "invalid_argument", /^timeoutMs: expected an integer number or bigint of ms in 0\.\.2\^64-1; got -1n$/);
+  await rejectsWithKind(handle.nextControl(1.5), "invalid_argument", /^timeoutMs: .*got 1\.5$/);
+  await rejectsWithKind(handle.nextControl("100" as unknown as bigint), "invalid_argument", /^timeoutMs: .*got "100"$/);
+  await rejectsWithKind(handle.gracefulShutdown(-1), "invalid_argument", /^graceMs: expected an integer number or bigint of ms in 0\.\.2\^64-1; got -1$/);
   await rejectsWithKind(handle.gracefulShutdown(1n << 64n), "invalid_argument", /^graceMs: .*got 18446744073709551616n$/);
+  await rejectsWithKind(handle.gracefulShutdown(2 ** 64), "invalid_argument", /^graceMs: .*got 18446744073709552000$/);
   await rejectsWithKind(sdk.admin.stopDaemon(handle.daemonId, { graceMs: -3n }), "invalid_argument", /^graceMs: .*got -3n$/);
+  await rejectsWithKind(sdk.admin.stopDaemon(handle.daemonId, { graceMs: Number.NaN }), "invalid_argument", /^graceMs: .*got NaN$/);
+  assert.equal(sdk.snapshot().daemons.length, 1, "a rejected call changes nothing");
   await sdk.shutdown();
+});
+
+test("milliseconds are accepted as number or bigint alike", async () => {
+  const { sdk, clock } = await startManual({ tickIntervalMs: 100, defaultDrainDeadlineMs: 2000n, recoveryRampWindowMs: 50 });
+  const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());
+  const numberWait = handle.nextControl(30);
+  const bigintWait = handle.nextControl(30n);
+  await clock.advance(30);
+  assert.equal(await numberWait, null);
+  assert.equal(await bigintWait, null);
+  sdk.admin.enterMaintenance({}); // the drain deadline comes from defaultDrainDeadlineMs: 2000n
+  assert.deepEqual(await handle.nextControl(0), { kind: "DrainStart", gracePeriodMs: 2000n });
+  await handle.exit();
+  await clock.advance(100);
+  assert.equal(sdk.snapshot().maintenance.state, "Maintenance");
+  sdk.admin.exitMaintenance();
+  const stop = handle.gracefulShutdown(1000);
+  assert.deepEqual(await handle.nextControl(0n), { kind: "DrainFinish" });
+  assert.deepEqual(await handle.nextControl(0n), { kind: "Shutdown", gracePeriodMs: 1000n });
+  await clock.advance(999);
+  assert.equal(sdk.snapshot().daemons[0].lifecycle, "stopping", "a number grace of 1000 ms is not over at 999 ms");
+  await clock.advance(1);
+  await stop;
+  assert.equal(sdk.snapshot().daemons[0].lifecycle, "stopped");
+  await sdk.shutdown();
+});
+
+test("grace 0 delivers Shutdown{0n} and completes at once", async () => {
+  const { sdk } = await startManual();
+  const seen: unknown[] = [];
+  const first = await sdk.registerDaemon({ ...echoDaemon(), onControl: (e) => seen.push(e) }, Identity.generate());
+  const waiting = first.nextControl();
+  await first.gracefulShutdown(0n); // no clock advance: completes without any timer
+  assert.deepEqual(await waiting, { kind: "Shutdown", gracePeriodMs: 0n });
+  assert.deepEqual(seen, [{ kind: "Shutdown", gracePeriodMs: 0n }]);
+  const second = await sdk.registerDaemon(echoDaemon(), Identity.generate());
+  const secondWaiting = second.nextControl();
+  await sdk.admin.stopDaemon(second.daemonId, { graceMs: 0 });
+  assert.deepEqual(await secondWaiting, { kind: "Shutdown", gracePeriodMs: 0n });
+  assert.deepEqual(sdk.snapshot().daemons.map((d) => d.lifecycle), ["stopped", "stopped"]);
+  await rejectsWithKind(first.exit(), "already_shutdown");
+  await sdk.shutdown();
+});
+
+test("unknown option keys of admin and registerDaemon calls are rejected naming the nearest key", async () => {
+  const { sdk } = await startManual();
+  const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());
+  await rejectsWithKind(
+    sdk.admin.stopDaemon(handle.daemonId, { grace: 0 } as never),
+    "invalid_argument",
+    /^options: unknown key "grace"; expected one of graceMs \(did you mean "graceMs"\?\)$/,
+  );
+  await rejectsWithKind(() => sdk.admin.enterMaintenance({ drainFor: 5 } as never), "invalid_argument", /^options: unknown key "drainFor".*"drainForMs"/);
+  await rejectsWithKind(
+    sdk.registerDaemon(echoDaemon(), Identity.generate(), { wroker: {} } as never),
+    "invalid_argument",
+    /^options: unknown key "wroker"; expected one of worker \(did you mean "worker"\?\)$/,
+  );
+  await rejectsWithKind(
+    sdk.registerDaemon({ name: "w" }, Identity.generate(), { worker: { module: "file:///x.ts", export: "x" } } as never),
+    "invalid_argument",
+    /^options\.worker: unknown key "export"; .*\(did you mean "exportName"\?\)$/,
+  );
+  assert.equal(sdk.snapshot().maintenance.state, "Active");
+  assert.equal(sdk.snapshot().daemons.length, 1);
+  await sdk.shutdown();
+});
+
+test("the backend option's error names backend", async () => {
+  await rejectsWithKind(
+    MeshOsDaemonSdk.start({}, { backend: "zig" as never }),
+    "invalid_config",
+    /^backend: expected "native", "wasm" or "js"; got "zig"$/,
+  );
 });
 
 test("PY-14 / PY-25 unknown log levels and non-string messages are rejected", async () => {
@@ -126,6 +209,6 @@ test("admin commands outside their states are invalid_transition", async () => {
   sdk.admin.enterMaintenance({});
   await clock.advance(100);
   await rejectsWithKind(() => sdk.admin.enterMaintenance({}), "invalid_transition", /^enterMaintenance: expected the node in Active or EnteringMaintenance; got Maintenance$/);
-  await rejectsWithKind(() => sdk.admin.enterMaintenance({ drainForMs: 0 }), "invalid_argument", /^drainForMs: expected a positive integer number of ms; got 0$/);
+  await rejectsWithKind(() => sdk.admin.enterMaintenance({ drainForMs: 0 }), "invalid_argument", /^drainForMs: expected an integer number or bigint of ms in 1\.\.2\^64-1; got 0$/);
   await sdk.shutdown();
 });

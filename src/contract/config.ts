@@ -7,6 +7,7 @@
 
 import * as v from "valibot";
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { expectedMilliseconds, isMilliseconds } from "./milliseconds.ts";
 import type { MeshOsConfig } from "./types.ts";
 
 /** Largest u64. */
@@ -22,6 +23,13 @@ function u64Field(min: bigint) {
   return v.custom<bigint>((x) => isU64(x, min), (issue) => `expected ${expected}; got ${describeValue(issue.input)}`);
 }
 
+function msField(min: number) {
+  return v.custom<number | bigint>(
+    (x) => isMilliseconds(x, min),
+    (issue) => `expected ${expectedMilliseconds(min)}; got ${describeValue(issue.input)}`,
+  );
+}
+
 function countField(max = 1 << 30) {
   return v.custom<number>(
     (x) => typeof x === "number" && Number.isInteger(x) && x >= 1 && x <= max,
@@ -31,7 +39,7 @@ function countField(max = 1 << 30) {
 
 const configSchema = v.looseObject({
   thisNode: v.optional(u64Field(0n)),
-  tickIntervalMs: v.optional(u64Field(1n)),
+  tickIntervalMs: v.optional(msField(1)),
   eventQueueCapacity: v.optional(countField()),
   actionQueueCapacity: v.optional(countField()),
   backpressureThreshold: v.optional(countField()),
@@ -41,9 +49,12 @@ const configSchema = v.looseObject({
   )),
   logRingCapacity: v.optional(countField(1 << 24)),
   inboxCapacity: v.optional(countField(1 << 24)),
-  defaultDrainDeadlineMs: v.optional(countField(2 ** 52)),
-  recoveryRampWindowMs: v.optional(countField(2 ** 52)),
+  defaultDrainDeadlineMs: v.optional(msField(1)),
+  recoveryRampWindowMs: v.optional(msField(1)),
 });
+
+/** The longest tick the host's timers take in one step. */
+const MAX_TICK_MS = 2 ** 31 - 1;
 
 /** Every config field with its default applied. */
 export interface ResolvedConfig {
@@ -74,15 +85,20 @@ export const DEFAULT_CONFIG: Readonly<ResolvedConfig> = Object.freeze({
 });
 
 /**
- * Throws `invalid_config` for the first key of `value` that is not in `known`, naming the nearest
+ * Throws `kind` (default `invalid_config`) for the first key of `value` that is not in `known`, naming the nearest
  * known key (a typo such as `thisNod` must not be accepted silently).
  */
-export function rejectUnknownKeys(field: string, value: object, known: readonly string[]): void {
+export function rejectUnknownKeys(
+  field: string,
+  value: object,
+  known: readonly string[],
+  kind: "invalid_config" | "invalid_argument" = "invalid_config",
+): void {
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
     const nearest = known.reduce((best, name) => editDistance(key, name) < editDistance(key, best) ? name : best);
     throw new MeshOsSdkError(
-      "invalid_config",
+      kind,
       `${field}: unknown key ${JSON.stringify(key)}; expected one of ${known.join(", ")} (did you mean ${JSON.stringify(nearest)}?)`,
     );
   }
@@ -118,12 +134,14 @@ export function resolveConfig(config: MeshOsConfig | undefined | null): Resolved
   const resolved: ResolvedConfig = {
     ...DEFAULT_CONFIG,
     ...(Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined))),
-    tickIntervalMs: Number(out.tickIntervalMs ?? BigInt(DEFAULT_CONFIG.tickIntervalMs)),
+    tickIntervalMs: msValue(out.tickIntervalMs, DEFAULT_CONFIG.tickIntervalMs),
+    defaultDrainDeadlineMs: msValue(out.defaultDrainDeadlineMs, DEFAULT_CONFIG.defaultDrainDeadlineMs),
+    recoveryRampWindowMs: msValue(out.recoveryRampWindowMs, DEFAULT_CONFIG.recoveryRampWindowMs),
   };
-  if (resolved.tickIntervalMs > 2 ** 31 - 1) {
+  if (resolved.tickIntervalMs > MAX_TICK_MS) {
     throw new MeshOsSdkError(
       "invalid_config",
-      `tickIntervalMs: expected at most ${2 ** 31 - 1}n (timer range); got ${out.tickIntervalMs}n`,
+      `tickIntervalMs: expected at most ${MAX_TICK_MS} (timer range); got ${describeValue(out.tickIntervalMs)}`,
     );
   }
   if (resolved.backpressureRelease >= resolved.backpressureThreshold) {
@@ -135,22 +153,15 @@ export function resolveConfig(config: MeshOsConfig | undefined | null): Resolved
   return resolved;
 }
 
+/** A parsed millisecond field as a number (past 2^53 saturates), or the default. */
+function msValue(value: number | bigint | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  return Math.min(Number(value), Number.MAX_SAFE_INTEGER);
+}
+
 /** Checks a positive integer option; throws `invalid_config` naming it. */
 export function resolveCount(field: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 1 << 30) return value;
   throw new MeshOsSdkError("invalid_config", `${field}: expected an integer in 1..${1 << 30}; got ${describeValue(value)}`);
-}
-
-/**
- * Converts an optional u64 millisecond argument (`timeoutMs`, `graceMs`) to a number, or throws
- * `invalid_argument` naming the argument.
- */
-export function resolveMsArgument(field: string, value: unknown, min: bigint): number | null {
-  if (value === undefined || value === null) return null;
-  if (!isU64(value, min)) {
-    const range = min === 0n ? "0..2^64-1" : `${min}..2^64-1`;
-    throw new MeshOsSdkError("invalid_argument", `${field}: expected a bigint in ${range}; got ${describeValue(value)}`);
-  }
-  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
 }

@@ -8,6 +8,7 @@
 
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import type { CapabilityAdvert, DaemonControl, MeshOsDaemon } from "./types.ts";
+import { rejectUnknownKeys } from "./config.ts";
 
 /** What the main side needs of a daemon that runs in a Worker: its name and capability adverts. */
 export type DaemonDescriptor = Pick<MeshOsDaemon, "name" | "requiredCapabilities" | "optionalCapabilities">;
@@ -125,6 +126,7 @@ export function resolveRegisterOptions(options: unknown): WorkerDaemonSource | n
       `options: expected an object such as { worker: { module } } or undefined; got ${describeValue(options)}`,
     );
   }
+  rejectUnknownKeys("options", options, ["worker"], "invalid_argument");
   const worker = (options as RegisterDaemonOptions).worker;
   if (worker === undefined) return null;
   if (typeof worker !== "object" || worker === null || worker instanceof URL) {
@@ -133,6 +135,7 @@ export function resolveRegisterOptions(options: unknown): WorkerDaemonSource | n
       `options.worker: expected an object { module, exportName? }; got ${describeValue(worker)}`,
     );
   }
+  rejectUnknownKeys("options.worker", worker, ["module", "exportName"], "invalid_argument");
   return { module: resolveModuleUrl(worker.module), exportName: resolveExportName(worker.exportName) };
 }
 

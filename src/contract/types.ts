@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { Milliseconds } from "./milliseconds.ts";
+
 /** Severity of a log line; ordered trace < debug < info < warn < error. */
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
 
@@ -182,8 +184,8 @@ export interface MeshOsDaemon {
 export interface MeshOsConfig {
   /** This node's id (u64). Default 0n. */
   thisNode?: bigint;
-  /** Event-loop tick in ms (u64 > 0). Default 500n. */
-  tickIntervalMs?: bigint;
+  /** Event-loop tick in ms (> 0, `number` or `bigint`). Default 500. */
+  tickIntervalMs?: Milliseconds;
   /** Bounded event queue (publishLog, lifecycle and admin events). Default 1024. */
   eventQueueCapacity?: number;
   /** Bounded action queue between reconcile and the dispatcher. Default 1024. */
@@ -197,7 +199,7 @@ export interface MeshOsConfig {
   /** Per-daemon inbox capacity in records (rounded up to a power of two). Default 4096. */
   inboxCapacity?: number;
   /** Drain deadline when `enterMaintenance` names none, ms. Default 600000 (10 min). */
-  defaultDrainDeadlineMs?: number;
+  defaultDrainDeadlineMs?: Milliseconds;
   /** Recovery → Active after this long, ms. Default 300000 (5 min). */
-  recoveryRampWindowMs?: number;
+  recoveryRampWindowMs?: Milliseconds;
 }

@@ -179,7 +179,8 @@ export class MeshRuntime implements SlotHost {
 
   /**
    * Sends one `Shutdown{graceMs}` and waits until the daemon acknowledges (`exit()`), or the grace
-   * runs out; then unregisters it. A second call while one is pending joins the first.
+   * runs out; then unregisters it (grace 0: at once). A second call while one is pending joins the
+   * first.
    */
   stop(daemonId: bigint, graceMs: number): Promise<void> {
     const pending = this.#stopping.get(daemonId);
@@ -198,6 +199,7 @@ export class MeshRuntime implements SlotHost {
     this.#actions.submit("stop_daemon", { daemonId, detail: `grace ${graceMs} ms`, atMs: this.clock.now() });
     slot.actor.send({ type: "stop", now: this.clock.now() });
     this.router.route(daemonId, { kind: "Shutdown", gracePeriodMs: BigInt(graceMs) });
+    if (graceMs === 0) this.unregister(daemonId); // grace 0 means now: delivered, then gone
     return done;
   }
 

@@ -5,9 +5,10 @@
  * @module
  */
 
-import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import type { MeshRuntime } from "../runtime/mesh_runtime.ts";
-import { resolveMsArgument } from "../contract/config.ts";
+import { rejectUnknownKeys } from "../contract/config.ts";
+import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { type Milliseconds, optionalMilliseconds } from "../contract/milliseconds.ts";
 import { DEFAULT_GRACE_MS } from "./meshos_daemon_handle.ts";
 
 /**
@@ -33,15 +34,10 @@ export class MeshOsAdmin {
    * acknowledge, or DrainFailed at the deadline (default 10 min). Throws `invalid_transition` unless
    * the node is Active (or already entering, which replaces the deadline).
    */
-  enterMaintenance(options: { drainForMs?: number } = {}): void {
-    const drainForMs = options.drainForMs;
-    if (drainForMs !== undefined && !(Number.isInteger(drainForMs) && drainForMs >= 1)) {
-      throw new MeshOsSdkError(
-        "invalid_argument",
-        `drainForMs: expected a positive integer number of ms; got ${describeValue(drainForMs)}`,
-      );
-    }
-    this.#runtime().enterMaintenance(drainForMs ?? null);
+  enterMaintenance(options: { drainForMs?: Milliseconds } = {}): void {
+    checkOptions(options, ["drainForMs"]);
+    const drainForMs = optionalMilliseconds("drainForMs", options.drainForMs, 1, null);
+    this.#runtime().enterMaintenance(drainForMs);
   }
 
   /** Leaves Maintenance or DrainFailed: daemons resume; Recovery, then Active after the ramp window. */
@@ -53,9 +49,10 @@ export class MeshOsAdmin {
    * Sends one `Shutdown{graceMs}` to a daemon and resolves once it acknowledged or the grace ran out;
    * it is then unregistered.
    */
-  async stopDaemon(daemonId: bigint, options: { graceMs?: bigint } = {}): Promise<void> {
+  async stopDaemon(daemonId: bigint, options: { graceMs?: Milliseconds } = {}): Promise<void> {
     const runtime = this.#runtime();
-    const grace = resolveMsArgument("graceMs", options.graceMs, 1n) ?? Number(DEFAULT_GRACE_MS);
+    checkOptions(options, ["graceMs"]);
+    const grace = optionalMilliseconds("graceMs", options.graceMs, 0, Number(DEFAULT_GRACE_MS));
     const slot = runtime.requireSlot(daemonId);
     await runtime.stop(slot.daemonId, grace);
   }
@@ -64,4 +61,12 @@ export class MeshOsAdmin {
   restartDaemon(daemonId: bigint): void {
     this.#runtime().restart(daemonId);
   }
+}
+
+/** An options argument is an object whose keys are all `known` (`invalid_argument` otherwise). */
+function checkOptions(options: unknown, known: readonly string[]): void {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new MeshOsSdkError("invalid_argument", `options: expected an object; got ${describeValue(options)}`);
+  }
+  rejectUnknownKeys("options", options, known, "invalid_argument");
 }

@@ -10,7 +10,7 @@ import type { MaintenanceView } from "../actors/maintenance_machine.ts";
 import type { DaemonSlot } from "../runtime/daemon_slot.ts";
 import type { MeshRuntime } from "../runtime/mesh_runtime.ts";
 import { capabilityTags } from "../contract/capabilities.ts";
-import { resolveMsArgument } from "../contract/config.ts";
+import { type Milliseconds, optionalMilliseconds } from "../contract/milliseconds.ts";
 import { parseLogLevel } from "../contract/log_level.ts";
 import type {
   CapabilitySetJs,
@@ -48,12 +48,6 @@ export function toMaintenanceState(view: MaintenanceView): MaintenanceState {
   }
 }
 
-const unregisterOnCollect = new FinalizationRegistry<{ runtime: MeshRuntime; slot: DaemonSlot }>(
-  ({ runtime, slot }) => {
-    if (runtime.slot(slot.daemonId) === slot) runtime.unregister(slot.daemonId);
-  },
-);
-
 /**
  * A registered daemon's handle.
  *
@@ -81,7 +75,6 @@ export class MeshOsDaemonHandle {
     this.#slot = slot;
     this.#name = slot.spec.name;
     this.#metadata = this.#buildMetadata();
-    unregisterOnCollect.register(this, { runtime, slot }, this);
   }
 
   /** The daemon id: its identity's origin hash. Readable after shutdown. */
@@ -111,8 +104,8 @@ export class MeshOsDaemonHandle {
    * The next control event: `null` after `timeoutMs` (`0n` polls once), or at once when the SDK is
    * shut down. Without a timeout it waits for an event, the end of the handle, or SDK shutdown.
    */
-  async nextControl(timeoutMs?: bigint): Promise<DaemonControl | null> {
-    const waitMs = resolveMsArgument("timeoutMs", timeoutMs, 0n);
+  async nextControl(timeoutMs?: Milliseconds): Promise<DaemonControl | null> {
+    const waitMs = optionalMilliseconds("timeoutMs", timeoutMs, 0, null);
     if (this.#runtime.closed) return null;
     this.#requireLive();
     const event = await this.#slot.channel.next(waitMs);
@@ -175,8 +168,8 @@ export class MeshOsDaemonHandle {
    * soon as the daemon acknowledges (`exit()`, or leaving `controlEvents()` after the Shutdown)
    * or the grace runs out; the daemon is then unregistered and the handle consumed.
    */
-  async gracefulShutdown(graceMs?: bigint): Promise<void> {
-    const grace = resolveMsArgument("graceMs", graceMs, 1n) ?? Number(DEFAULT_GRACE_MS);
+  async gracefulShutdown(graceMs?: Milliseconds): Promise<void> {
+    const grace = optionalMilliseconds("graceMs", graceMs, 0, Number(DEFAULT_GRACE_MS));
     this.#requireActive();
     this.#state = "stopping";
     this.#consumedBy = "gracefulShutdown";

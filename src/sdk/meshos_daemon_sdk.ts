@@ -68,6 +68,8 @@ const START_OPTION_KEYS = Object.keys(
   } satisfies Record<keyof MeshOsDaemonSdkOptions, true>,
 );
 
+const BACKEND_CHOICES: readonly unknown[] = ["native", "wasm", "js"] satisfies MeshOsDaemonSdkOptions["backend"][];
+
 /**
  * A MeshOS node with its daemons.
  *
@@ -109,6 +111,12 @@ export class MeshOsDaemonSdk {
       );
     }
     const backoff = resolveBackoffConfig(options.backoff ?? {});
+    if (options.backend !== undefined && !BACKEND_CHOICES.includes(options.backend)) {
+      throw new MeshOsSdkError(
+        "invalid_config",
+        `backend: expected "native", "wasm" or "js"; got ${describeValue(options.backend)}`,
+      );
+    }
     const backend = await loadRingBackend({ prefer: options.backend });
     const dispatcher = options.dispatcher ?? new LoggingDispatcher(resolved.actionQueueCapacity);
     const runtime = new MeshRuntime({
