@@ -1,8 +1,8 @@
 /**
- * Everything the runtime holds for one registered daemon: its lifecycle actor, its inbox ring,
- * its control channel, its causal chains, its counters, and the bookkeeping of what happens to an
- * event (processed → outputs on the daemon's chain; failed → crash, kept for a retry, dead-lettered
- * after {@link MAX_PROCESS_ATTEMPTS}).
+ * Everything the runtime holds for one registered daemon, and the wiring between: its lifecycle
+ * actor, its inbox ring and counters, its control channel, the ingress stamping
+ * (`ingress_stamper.ts`), its output chain (`output_chain.ts`), the events waiting for a retry or
+ * becoming dead letters (`retry_queue.ts`) and its backpressure (`inbox_pressure.ts`).
  *
  * Where the daemon's own code runs is the slot's {@link DaemonExecutor}, built at registration by
  * the factory the runtime hands in: `InThreadExecutor` (`in_thread_executor.ts`) pumps the inbox
@@ -17,26 +17,20 @@
 import { type Actor, createActor } from "xstate";
 import { daemonLifecycleLabel, daemonMachine } from "../actors/daemon_machine.ts";
 import type { RestartBackoffConfig } from "../actors/restart_backoff.ts";
-import {
-  type BackpressureHysteresis,
-  createBackpressureHysteresis,
-  updateBackpressure,
-} from "../actors/backpressure_hysteresis.ts";
 import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import type { RecordRing } from "../ffi/ring_backend.ts";
-import { CausalChain, genesisLink } from "../identity/causal_chain.ts";
-import { ObservedHorizon } from "../identity/horizon.ts";
 import type { DaemonSpec, HealthReading, SnapshotReading } from "../contract/daemon_spec.ts";
 import type { CausalEvent, DaemonControl } from "../contract/types.ts";
 import type { Clock } from "./clock.ts";
 import type { ControlChannel } from "./control_channel.ts";
-import { OutputStream } from "./output_stream.ts";
+import type { OutputStream } from "./output_stream.ts";
 import type { DaemonSnapshot, DeadLetterSnapshot } from "./runtime_snapshot.ts";
 import type { DaemonExecutor, ExecutorFactory, PendingEvent, SlotRun } from "./daemon_executor.ts";
 import { LOG_ERROR, LOG_WARN } from "../contract/log_level.ts";
-
-/** Attempts an event gets before it is dead-lettered. */
-export const MAX_PROCESS_ATTEMPTS = 3;
+import { IngressStamper } from "./ingress_stamper.ts";
+import { OutputChain } from "./output_chain.ts";
+import { RetryQueue } from "./retry_queue.ts";
+import { InboxPressure } from "./inbox_pressure.ts";
 
 /** What a slot needs from the runtime around it. */
 export interface SlotHost {
@@ -65,21 +59,16 @@ export class DaemonSlot implements SlotRun {
   readonly spec: DaemonSpec;
   readonly actor: Actor<typeof daemonMachine>;
   readonly channel: ControlChannel;
-  readonly outputs: OutputStream;
   readonly inbox: RecordRing;
   readonly inboxCapacity: number;
   readonly #host: SlotHost;
   readonly #executor: DaemonExecutor;
-  #ingress: CausalChain;
-  #ingressHead: CausalEvent;
-  #ingressAdopted = false; // #ingressHead came from a Worker; #ingress must resume from it
-  readonly #chain: CausalChain;
-  readonly #horizon = new ObservedHorizon();
-  #selfPressure: BackpressureHysteresis;
-  #nodePressureLevel: number | null = null;
+  readonly #ingress: IngressStamper;
+  readonly #outputs: OutputChain;
+  readonly #retries: RetryQueue;
+  readonly #pressure: InboxPressure;
   #pushed = 0;
   #popped = 0;
-  #kept: PendingEvent[] = []; // popped but not yet processed (a crash mid-batch), oldest first
   #lastSnapshot: Uint8Array | null = null;
   #reportedProblems = new Set<string>();
   #processing = false; // canProcess() as of the last lifecycle change
@@ -105,14 +94,10 @@ export class DaemonSlot implements SlotRun {
     this.inbox = options.inbox;
     this.inboxCapacity = options.inboxCapacity;
     this.channel = options.channel;
-    this.outputs = new OutputStream(options.outputCapacity);
-    this.#ingress = new CausalChain(host.ingressOrigin);
-    this.#ingressHead = { ...genesisLink(host.ingressOrigin), payload: new Uint8Array(0) };
-    this.#chain = new CausalChain(daemonId);
-    this.#selfPressure = createBackpressureHysteresis({
-      threshold: Math.max(1, Math.floor(options.inboxCapacity * 0.75)),
-      release: Math.floor(options.inboxCapacity * 0.25),
-    });
+    this.#ingress = new IngressStamper(host.ingressOrigin);
+    this.#outputs = new OutputChain(daemonId, options.outputCapacity);
+    this.#retries = new RetryQueue(hexId(daemonId), (letter) => host.deadLetter(letter));
+    this.#pressure = new InboxPressure(options.inboxCapacity);
     this.#executor = options.executor(this);
     const now = host.clock.now();
     this.actor = createActor(daemonMachine, { input: { now, backoff: options.backoff } });
@@ -129,7 +114,12 @@ export class DaemonSlot implements SlotRun {
 
   /** Records waiting for `process()`: in the ring, kept after a crash, or awaiting retry. */
   get depth(): number {
-    return this.#pushed - this.#popped + this.#kept.length;
+    return this.#pushed - this.#popped + this.#retries.pending.length;
+  }
+
+  /** The daemon's outputs as `sdk.outputs(id)` reads them. */
+  get outputs(): OutputStream {
+    return this.#outputs.stream;
   }
 
   /** True while the daemon is registered and not on its way out. */
@@ -179,7 +169,7 @@ export class DaemonSlot implements SlotRun {
 
   /** Node-wide backpressure changed: `level` while on, null when off. */
   setNodePressure(level: number | null): void {
-    this.#nodePressureLevel = level;
+    this.#pressure.setNodeLevel(level);
     this.#syncPressureState();
   }
 
@@ -189,7 +179,7 @@ export class DaemonSlot implements SlotRun {
     this.#closed = true;
     this.#executor.close();
     this.counters.discardedOnStop += this.depth;
-    this.#kept = [];
+    this.#retries.discard();
     this.#popped = this.#pushed;
     if (!this.actor.getSnapshot().matches("stopped")) this.actor.send({ type: "stopped", now: this.#host.clock.now() });
     this.actor.stop();
@@ -239,7 +229,7 @@ export class DaemonSlot implements SlotRun {
   }
 
   get kept(): readonly PendingEvent[] {
-    return this.#kept;
+    return this.#retries.pending;
   }
 
   canProcess(): boolean {
@@ -251,39 +241,23 @@ export class DaemonSlot implements SlotRun {
   }
 
   takeKept(): PendingEvent | undefined {
-    return this.#kept.shift();
+    return this.#retries.take();
   }
 
   keep(event: CausalEvent): void {
-    this.#kept.push({ event, attempts: 0 });
+    this.#retries.keep(event);
   }
 
   stamp(payload: Uint8Array): CausalEvent {
-    if (this.#ingressAdopted) {
-      this.#ingress = CausalChain.resume(this.#ingressHead, this.#ingressHead.payload);
-      this.#ingressAdopted = false;
-    }
-    const { link } = this.#ingress.append(payload);
-    this.#horizon.observe(link.originHash, link.sequence);
-    const event: CausalEvent = {
-      originHash: link.originHash,
-      sequence: link.sequence,
-      parentHash: link.parentHash,
-      horizonEncoded: link.horizonEncoded,
-      payload,
-    };
-    this.#ingressHead = event;
-    return event;
+    return this.#ingress.stamp(payload);
   }
 
   ingressHead(): CausalEvent {
-    return this.#ingressHead;
+    return this.#ingress.head();
   }
 
   adopt(head: CausalEvent): void {
-    this.#horizon.observe(head.originHash, head.sequence);
-    this.#ingressHead = head;
-    this.#ingressAdopted = true;
+    this.#ingress.adopt(head);
   }
 
   popped(count: number): void {
@@ -293,30 +267,20 @@ export class DaemonSlot implements SlotRun {
   completed(outputs: readonly Uint8Array[]): void {
     this.counters.processed++;
     if (outputs.length === 0) return;
-    const horizon = this.#horizon.encode();
-    for (const payload of outputs) {
-      const { link } = this.#chain.append(payload, horizon);
-      this.outputs.push({
-        originHash: link.originHash,
-        sequence: link.sequence,
-        parentHash: link.parentHash,
-        horizonEncoded: link.horizonEncoded,
-        payload,
-      });
-      this.counters.outputs++;
-    }
+    this.#outputs.extend(outputs, this.#ingress.horizon());
+    this.counters.outputs += outputs.length;
   }
 
   failed(event: CausalEvent, attempts: number, reason: string): void {
     this.counters.processErrors++;
     this.log(LOG_ERROR, `process() failed (attempt ${attempts}) at sequence ${event.sequence}: ${reason}`);
-    this.#keepOrDeadLetter([{ event, attempts }], reason);
+    this.#retries.retryFirst([{ event, attempts }], reason);
     this.#crash(reason);
   }
 
   died(reason: string, requeue: readonly PendingEvent[]): void {
     this.log(LOG_ERROR, reason);
-    this.#keepOrDeadLetter(requeue, reason);
+    this.#retries.retryFirst(requeue, reason);
     this.#crash(reason);
   }
 
@@ -360,25 +324,6 @@ export class DaemonSlot implements SlotRun {
     this.#executor.wake();
   }
 
-  /** Puts `pending` (oldest first) ahead of everything kept; those out of attempts are dead-lettered. */
-  #keepOrDeadLetter(pending: readonly PendingEvent[], reason: string): void {
-    const again: PendingEvent[] = [];
-    for (const item of pending) {
-      if (item.attempts < MAX_PROCESS_ATTEMPTS) {
-        again.push(item);
-        continue;
-      }
-      this.#host.deadLetter({
-        daemonId: hexId(this.daemonId),
-        sequence: item.event.sequence.toString(),
-        payloadBase64: toBase64(item.event.payload),
-        attempts: item.attempts,
-        error: reason,
-      });
-    }
-    this.#kept.unshift(...again);
-  }
-
   #crash(reason: string): void {
     this.counters.crashes++;
     const crash = { type: "crash", now: this.#host.clock.now(), reason } as const;
@@ -392,17 +337,13 @@ export class DaemonSlot implements SlotRun {
   }
 
   #checkHighWater(): DaemonControl | null {
-    const step = updateBackpressure(this.#selfPressure, this.depth);
-    this.#selfPressure = step.hysteresis;
+    const control = this.#pressure.sample(this.depth);
     this.#syncPressureState();
-    if (step.sendOn) return { kind: "BackpressureOn", level: step.level };
-    if (step.sendOff && this.#nodePressureLevel === null) return { kind: "BackpressureOff" };
-    return null;
+    return control;
   }
 
   #syncPressureState(): void {
-    const own = this.#selfPressure.active ? this.#selfPressure.lastSentLevel ?? 0 : null;
-    const level = own === null ? this.#nodePressureLevel : Math.max(own, this.#nodePressureLevel ?? 0);
+    const level = this.#pressure.level();
     const now = this.#host.clock.now();
     if (level === null) this.actor.send({ type: "backpressure.off", now });
     else this.actor.send({ type: "backpressure.on", level, now });
@@ -414,8 +355,3 @@ export function hexId(id: bigint): string {
   return `0x${id.toString(16).padStart(16, "0")}`;
 }
 
-function toBase64(bytes: Uint8Array): string {
-  let text = "";
-  for (const byte of bytes) text += String.fromCharCode(byte);
-  return btoa(text);
-}

@@ -1,0 +1,36 @@
+/**
+ * A daemon's own causal chain (origin = the daemon id): each output of `process()` becomes the next
+ * link, carrying the horizon of what the daemon had observed, and goes to the daemon's
+ * {@link OutputStream}, which `sdk.outputs(id)` reads.
+ *
+ * @module
+ */
+
+import { CausalChain } from "../identity/causal_chain.ts";
+import { OutputStream } from "./output_stream.ts";
+
+/** The daemon's outputs, chained and buffered for readers. */
+export class OutputChain {
+  /** What readers iterate; bounded, evictions counted in `stream.dropped`. */
+  readonly stream: OutputStream;
+  readonly #chain: CausalChain;
+
+  constructor(daemonId: bigint, capacity: number) {
+    this.#chain = new CausalChain(daemonId);
+    this.stream = new OutputStream(capacity);
+  }
+
+  /** Appends `outputs` in order, each on the next link with `horizonEncoded`. */
+  extend(outputs: readonly Uint8Array[], horizonEncoded: bigint): void {
+    for (const payload of outputs) {
+      const { link } = this.#chain.append(payload, horizonEncoded);
+      this.stream.push({
+        originHash: link.originHash,
+        sequence: link.sequence,
+        parentHash: link.parentHash,
+        horizonEncoded: link.horizonEncoded,
+        payload,
+      });
+    }
+  }
+}
