@@ -1,17 +1,24 @@
 /**
- * The inspector over plain HTTP: one self-contained page, an event stream that pushes a snapshot
- * with the charts it needs whenever the runtime changes, read-only (405 for anything but
- * GET/HEAD), loopback-only by default, and a clean close.
+ * The inspector over plain HTTP, fed by a real SDK on a manual clock: one self-contained page, an
+ * event stream that pushes a snapshot with the charts it needs whenever the runtime changes,
+ * read-only (405 for anything but GET/HEAD), loopback-only by default, and a clean close.
+ *
+ * No assertion here depends on how long anything takes. "Nothing is sent when nothing changed" is
+ * shown by order: wait until the inspector has polled an unchanged runtime, then change one thing;
+ * the stream delivers in order, so the next update must be exactly that change. Every wait is
+ * bounded and fails naming what it waited for.
  */
 
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import type { AnyStateMachine } from "xstate";
+import { Identity, type MeshOsDaemonHandle, type MeshOsDaemonSdk } from "../mod.ts";
 import { test } from "./_harness.ts";
+import { bytes, startManual } from "./_sdk_fixtures.ts";
 import { daemonMachine } from "../src/actors/daemon_machine.ts";
 import { maintenanceMachine } from "../src/actors/maintenance_machine.ts";
 import { MeshOsSdkError } from "../src/errors/meshos_sdk_error.ts";
-import { fakeRuntime } from "./_viz_fixtures/fake_runtime.ts";
+import type { RuntimeSnapshot } from "../src/runtime/runtime_snapshot.ts";
 import type { InspectorUpdate } from "../src/viz/inspector_handler.ts";
 import { type InspectorOptions, startInspector } from "../src/viz/inspector_server.ts";
 
@@ -20,7 +27,51 @@ const machines = {
   maintenance: maintenanceMachine as unknown as AnyStateMachine,
 };
 
-/** Reads server-sent events from `url` until closed. */
+/** The longest any single wait below may take before the test fails (a bound, not a measurement). */
+const WAIT_MS = 20_000;
+
+/** Settles with `promise`, or rejects saying `what` did not happen within `WAIT_MS`. */
+async function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${WAIT_MS} ms`)), WAIT_MS);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A real SDK on a manual clock with two in-thread daemons, `ingest` and `enricher`. */
+async function startNode(): Promise<{ sdk: MeshOsDaemonSdk; ingest: MeshOsDaemonHandle; enricher: MeshOsDaemonHandle }> {
+  const { sdk } = await startManual();
+  const ingest = await sdk.registerDaemon({ name: "ingest", process: () => [] }, Identity.generate());
+  const enricher = await sdk.registerDaemon({ name: "enricher", process: () => [] }, Identity.generate());
+  return { sdk, ingest, enricher };
+}
+
+/** Wraps a snapshot source so a test can wait for the inspector's next read of it. */
+function watchedSource(read: () => RuntimeSnapshot) {
+  let waiting: Array<() => void> = [];
+  return {
+    getSnapshot(): RuntimeSnapshot {
+      try {
+        return read();
+      } finally {
+        const wake = waiting;
+        waiting = [];
+        for (const resolve of wake) resolve();
+      }
+    },
+    /** Resolves after the next call of `getSnapshot` has returned (or thrown). */
+    nextRead(): Promise<void> {
+      return within(new Promise<void>((resolve) => waiting.push(resolve)), "the inspector's next getSnapshot()");
+    },
+  };
+}
+
+/** Reads the server-sent events of `url` in order. */
 async function openEvents(url: string) {
   const abort = new AbortController();
   const response = await fetch(new URL("/events", url), { signal: abort.signal });
@@ -30,26 +81,38 @@ async function openEvents(url: string) {
   const decoder = new TextDecoder();
   let buffer = "";
   const queue: Array<{ event: string; data: unknown }> = [];
-  return {
-    /** The next event of type `event` (others are skipped), or a timeout failure. */
-    async next(event: string, timeoutMs = 5_000): Promise<unknown> {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        const index = queue.findIndex((entry) => entry.event === event);
-        if (index >= 0) return queue.splice(0, index + 1).at(-1)!.data;
-        const timer = new Promise<null>((resolve) => setTimeout(() => resolve(null), deadline - Date.now()));
-        const chunk = await Promise.race([reader.read(), timer]);
-        if (chunk === null || chunk.done) break;
-        buffer += decoder.decode(chunk.value, { stream: true });
-        const blocks = buffer.split("\n\n");
-        buffer = blocks.pop()!;
-        for (const block of blocks) {
-          const type = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (type && data) queue.push({ event: type, data: JSON.parse(data) });
-        }
+  const receive = async (): Promise<{ event: string; data: unknown }> => {
+    while (queue.length === 0) {
+      // Bun reports a closed stream as a connection reset, Deno as the end of the body.
+      const chunk = await reader.read().catch((caught) => ({ done: true as const, value: undefined, caught }));
+      if (chunk.done) throw new Error(`the event stream ended${"caught" in chunk ? ` (${String(chunk.caught)})` : ""}`);
+      buffer += decoder.decode(chunk.value, { stream: true });
+      const blocks = buffer.split("\n\n");
+      buffer = blocks.pop()!;
+      for (const block of blocks) {
+        const type = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (type && data) queue.push({ event: type, data: JSON.parse(data) });
       }
-      throw new Error(`no ${event} event within ${timeoutMs} ms`);
+    }
+    return queue.shift()!;
+  };
+  return {
+    /** The next event, which must be of type `event`. */
+    async next(event: "update" | "problem"): Promise<unknown> {
+      const received = await within(receive(), `the next ${event} event`);
+      assert.equal(received.event, event, `expected a ${event} event, got ${received.event}: ${JSON.stringify(received.data)}`);
+      return received.data;
+    },
+    /** Updates up to and including the first that satisfies `done`. */
+    async updatesUntil(what: string, done: (update: InspectorUpdate) => boolean): Promise<InspectorUpdate[]> {
+      const updates: InspectorUpdate[] = [];
+      while (updates.length === 0 || !done(updates.at(-1)!)) {
+        const received = await within(receive(), `an update with ${what}`);
+        assert.equal(received.event, "update", `expected updates until ${what}, got ${received.event}`);
+        updates.push(received.data as InspectorUpdate);
+      }
+      return updates;
     },
     close() {
       abort.abort();
@@ -73,8 +136,8 @@ function rawGet(port: number, host: string): Promise<string> {
 }
 
 test("startInspector: serves one self-contained page on a free loopback port", async () => {
-  const runtime = fakeRuntime();
-  const inspector = await startInspector({ port: 0, getSnapshot: runtime.getSnapshot, machines });
+  const { sdk } = await startNode();
+  const inspector = await startInspector({ port: 0, getSnapshot: () => sdk.snapshot(), machines });
   try {
     assert.match(inspector.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
     const response = await fetch(inspector.url);
@@ -94,19 +157,20 @@ test("startInspector: serves one self-contained page on a free loopback port", a
     assert.equal(head.status, 200);
     assert.equal(await head.text(), "");
     const snapshot = await fetch(new URL("/snapshot.json", inspector.url)).then((r) => r.json());
-    assert.deepEqual(snapshot, runtime.getSnapshot());
+    assert.deepEqual(snapshot, sdk.snapshot());
     const missing = await fetch(new URL("/nope", inspector.url));
     assert.equal(missing.status, 404);
     await missing.body?.cancel();
   } finally {
     await inspector.close();
+    await sdk.shutdown();
   }
 });
 
 test("startInspector: read-only, anything but GET/HEAD is 405 and leaves the runtime alone", async () => {
-  const runtime = fakeRuntime();
-  const before = runtime.getSnapshot();
-  const inspector = await startInspector({ getSnapshot: runtime.getSnapshot, machines });
+  const { sdk } = await startNode();
+  const before = sdk.snapshot();
+  const inspector = await startInspector({ getSnapshot: () => sdk.snapshot(), machines });
   try {
     for (const method of ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"]) {
       for (const path of ["/", "/events", "/snapshot.json"]) {
@@ -116,87 +180,120 @@ test("startInspector: read-only, anything but GET/HEAD is 405 and leaves the run
         await response.body?.cancel();
       }
     }
-    assert.deepEqual(runtime.getSnapshot(), before);
+    assert.deepEqual(sdk.snapshot(), before);
   } finally {
     await inspector.close();
+    await sdk.shutdown();
   }
 });
 
-test("startInspector: the event stream sends the snapshot and charts, then only changes", async () => {
-  const runtime = fakeRuntime();
-  let polls = 0;
-  const inspector = await startInspector({
-    getSnapshot: () => (polls++, runtime.getSnapshot()),
-    machines,
-    pollIntervalMs: 50,
-  });
+test("startInspector: the event stream sends the snapshot and charts, then each change once", async () => {
+  const { sdk, ingest, enricher } = await startNode();
+  const source = watchedSource(() => sdk.snapshot());
+  const inspector = await startInspector({ getSnapshot: source.getSnapshot, machines, pollIntervalMs: 20 });
   const events = await openEvents(inspector.url);
   try {
     const first = await events.next("update") as InspectorUpdate;
-    assert.deepEqual(Object.keys(first.charts).sort(), [
-      "daemon:running.backpressured",
-      "daemon:running.normal",
-      "maintenance:Active",
-    ]);
+    assert.deepEqual(Object.keys(first.charts).sort(), ["daemon:running.normal", "maintenance:Active"]);
     assert.match(first.charts["daemon:running.normal"], /^<svg[\s\S]*<g id="state:running\.normal" class="node state active">/);
-    assert.deepEqual(first.snapshot.daemons.map((d) => d.lifecycle), ["running.normal", "running.backpressured"]);
+    assert.deepEqual(first.snapshot.daemons.map((d) => d.lifecycle), ["running.normal", "running.normal"]);
 
-    runtime.daemon("ingest").lifecycle = "draining";
-    runtime.state.maintenance.state = "EnteringMaintenance";
-    runtime.state.maintenance.deadlineRemainingMs = 30_000;
+    // The operator enters maintenance: both daemons drain.
+    await source.nextRead();
+    sdk.admin.enterMaintenance({ drainForMs: 30_000 });
     const second = await events.next("update") as InspectorUpdate;
-    assert.deepEqual(second.snapshot.daemons.map((d) => d.lifecycle), ["draining", "running.backpressured"]);
+    assert.deepEqual(second.snapshot.daemons.map((d) => d.lifecycle), ["draining", "draining"]);
     assert.equal(second.snapshot.maintenance.state, "EnteringMaintenance");
+    assert.equal(second.snapshot.maintenance.deadlineRemainingMs, 30_000);
     // Only the charts this connection has not seen yet travel again.
     assert.deepEqual(Object.keys(second.charts).sort(), ["daemon:draining", "maintenance:EnteringMaintenance"]);
     assert.match(second.charts["maintenance:EnteringMaintenance"], /<g id="state:EnteringMaintenance" class="node state active">/);
 
-    runtime.daemon("enricher").counters.processed += 5;
-    const third = await events.next("update") as InspectorUpdate;
-    assert.equal(third.snapshot.daemons[1].counters.processed, runtime.daemon("enricher").counters.processed);
-    assert.deepEqual(third.charts, {});
+    // A draining daemon still processes: counters move, no chart is new. The stream may show the
+    // event ingested before it shows it processed; it shows nothing else.
+    sdk.ingest(enricher.daemonId, bytes("x"));
+    const counted = await events.updatesUntil("enricher's event processed", (u) => u.snapshot.daemons[1].counters.processed === 1);
+    for (const update of counted) {
+      assert.deepEqual(update.charts, {});
+      assert.equal(update.snapshot.daemons[1].counters.ingested, 1);
+      assert.equal(update.snapshot.maintenance.state, "EnteringMaintenance");
+    }
 
-    // A tick with nothing else changed is not pushed.
-    runtime.state.ticks += 1;
-    runtime.state.atMs += 200;
-    await assert.rejects(() => events.next("update", 400), /no update event/);
-    assert.ok(polls >= 5, `polled ${polls} times`);
+    // Nothing moves now (the clock is manual). Wait for a poll of that unchanged runtime, then
+    // ingest once more: the very next update must be that ingest, so the poll sent nothing.
+    await source.nextRead();
+    await source.nextRead();
+    sdk.ingest(ingest.daemonId, bytes("y"));
+    const next = await events.next("update") as InspectorUpdate;
+    assert.equal(next.snapshot.daemons[0].counters.ingested, 1);
+    assert.deepEqual(next.charts, {});
   } finally {
     events.close();
     await inspector.close();
+    await sdk.shutdown();
+  }
+});
+
+test("startInspector: a new tick counter or timestamp alone is not a change", async () => {
+  // The real runtime cannot produce this state: each tick also moves maintenance.sinceMs. So
+  // the SDK's snapshot is read as is, with only `ticks` and `atMs` overridden while `bumped`.
+  const { sdk, ingest } = await startNode();
+  let bumped = 0;
+  const source = watchedSource(() => {
+    const snapshot = sdk.snapshot();
+    return { ...snapshot, ticks: snapshot.ticks + bumped, atMs: snapshot.atMs + 100 * bumped };
+  });
+  const inspector = await startInspector({ getSnapshot: source.getSnapshot, machines, pollIntervalMs: 20 });
+  const events = await openEvents(inspector.url);
+  try {
+    const first = await events.next("update") as InspectorUpdate;
+    assert.equal(first.snapshot.ticks, 0);
+    bumped = 1;
+    await source.nextRead(); // a poll sees only ticks and atMs moved: nothing is sent
+    await source.nextRead();
+    sdk.ingest(ingest.daemonId, bytes("x"));
+    const next = await events.next("update") as InspectorUpdate;
+    assert.equal(next.snapshot.daemons[0].counters.ingested, 1);
+    assert.equal(next.snapshot.ticks, 1); // the update carries the current counter all the same
+  } finally {
+    events.close();
+    await inspector.close();
+    await sdk.shutdown();
   }
 });
 
 test("startInspector: a throwing getSnapshot is reported on the stream, and recovery resumes updates", async () => {
-  const runtime = fakeRuntime();
+  const { sdk } = await startNode();
   let broken = false;
-  const inspector = await startInspector({
-    getSnapshot: () => {
-      if (broken) throw new Error("runtime is shutting down");
-      return runtime.getSnapshot();
-    },
-    machines,
-    pollIntervalMs: 50,
+  const source = watchedSource(() => {
+    if (broken) throw new Error("runtime is shutting down");
+    return sdk.snapshot();
   });
+  const inspector = await startInspector({ getSnapshot: source.getSnapshot, machines, pollIntervalMs: 20 });
   const events = await openEvents(inspector.url);
   try {
     await events.next("update");
     broken = true;
     const problem = await events.next("problem") as { problem: string };
     assert.equal(problem.problem, "getSnapshot() threw: runtime is shutting down");
-    runtime.daemon("ingest").lifecycle = "stopping";
+    // The same problem is reported once: after more failing polls, the next event is the update.
+    await source.nextRead();
+    await source.nextRead();
+    sdk.admin.enterMaintenance({ drainForMs: 10_000 });
     broken = false;
     const update = await events.next("update") as InspectorUpdate;
-    assert.equal(update.snapshot.daemons[0].lifecycle, "stopping");
+    assert.equal(update.snapshot.maintenance.state, "EnteringMaintenance");
+    assert.deepEqual(update.snapshot.daemons.map((d) => d.lifecycle), ["draining", "draining"]);
   } finally {
     events.close();
     await inspector.close();
+    await sdk.shutdown();
   }
 });
 
 test("startInspector: on loopback, a foreign Host header is refused (no DNS rebinding)", async () => {
-  const runtime = fakeRuntime();
-  const inspector = await startInspector({ getSnapshot: runtime.getSnapshot, machines });
+  const { sdk } = await startNode();
+  const inspector = await startInspector({ getSnapshot: () => sdk.snapshot(), machines });
   try {
     const port = Number(new URL(inspector.url).port);
     assert.match(await rawGet(port, `127.0.0.1:${port}`), /^HTTP\/1\.1 200/);
@@ -204,22 +301,27 @@ test("startInspector: on loopback, a foreign Host header is refused (no DNS rebi
     assert.match(await rawGet(port, `attacker.example:${port}`), /^HTTP\/1\.1 421/);
   } finally {
     await inspector.close();
+    await sdk.shutdown();
   }
 });
 
 test("startInspector: close() ends open streams, stops listening and is idempotent", async () => {
-  const runtime = fakeRuntime();
-  const inspector = await startInspector({ getSnapshot: runtime.getSnapshot, machines });
+  const { sdk } = await startNode();
+  const inspector = await startInspector({ getSnapshot: () => sdk.snapshot(), machines });
   const events = await openEvents(inspector.url);
-  await events.next("update");
-  await Promise.all([inspector.close(), inspector.close()]);
-  await assert.rejects(() => fetch(inspector.url));
-  events.close();
+  try {
+    await events.next("update");
+    await Promise.all([inspector.close(), inspector.close()]);
+    await assert.rejects(() => events.next("update"), /the event stream ended/);
+    await assert.rejects(() => fetch(inspector.url));
+  } finally {
+    events.close();
+    await sdk.shutdown();
+  }
 });
 
 test("startInspector: bad options are rejected with invalid_argument naming the option", async () => {
-  const runtime = fakeRuntime();
-  const base: InspectorOptions = { getSnapshot: runtime.getSnapshot, machines };
+  const base: InspectorOptions = { getSnapshot: () => ({}) as RuntimeSnapshot, machines };
   const cases: Array<[Partial<InspectorOptions> & Record<string, unknown>, RegExp]> = [
     [{ port: -1 }, /port: received -1, expected an integer from 0 to 65535/],
     [{ port: 8.5 }, /port: received 8\.5/],
