@@ -1,5 +1,7 @@
 // Daemons on Workers: registerDaemon(…, { worker }) runs process() in a Worker fed from an inbox in
-// shared memory. The runtime's clock is manual; real waits are only for thread hand-offs (waitFor).
+// shared memory. The runtime's clock is manual; real waits are only for thread hand-offs: for an
+// output (`reach`, woken by the output stream) or, where only the snapshot shows it, a state
+// (`waitFor`). Each wait is bounded by STEP_MS and fails naming what it waited for.
 import assert from "node:assert/strict";
 import { Identity, type MeshOsDaemonSdk } from "../mod.ts";
 import type { CausalEvent, WorkerDaemonOptions } from "../mod.ts";
@@ -15,22 +17,68 @@ function worker(exportName?: string): { worker: WorkerDaemonOptions } {
   return { worker: { module: FIXTURES, exportName } };
 }
 
-/** Polls `condition` (real time) until it holds; fails naming `what` after `timeoutMs`. */
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+/**
+ * The longest one step may wait for a Worker before the test fails: a Deno Worker takes about 1 s
+ * to start on an idle machine and 5–7 s on a loaded one. A bound, never a measurement.
+ */
+const STEP_MS = 30_000;
+
+/** Settles with `promise`, or rejects naming `what` once `STEP_MS` have passed. */
+async function within<T>(what: string, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${STEP_MS} ms waiting for ${what}`)), STEP_MS);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
-/** Collects a daemon's outputs as they come (until it leaves or the SDK shuts down). */
-function collect(sdk: MeshOsDaemonSdk, daemonId: bigint): CausalEvent[] {
+/**
+ * Waits until `condition` holds on the SDK's snapshot. The snapshot has no change events, so this
+ * re-reads it on each turn of the host's event loop, where a Worker's messages arrive.
+ */
+function waitFor(what: string, condition: () => boolean): Promise<void> {
+  let stopped = false;
+  const poll = async () => {
+    while (!stopped && !condition()) await new Promise((resolve) => setTimeout(resolve, 1));
+  };
+  return within(what, poll()).finally(() => void (stopped = true));
+}
+
+/** A daemon's outputs as they come (until it leaves or the SDK shuts down). */
+interface Collected {
+  outputs: CausalEvent[];
+  /** Resolves once `count` outputs have arrived. */
+  reach(count: number): Promise<void>;
+}
+
+function collect(sdk: MeshOsDaemonSdk, daemonId: bigint): Collected {
   const outputs: CausalEvent[] = [];
+  const waiting: Array<{ count: number; resolve: () => void }> = [];
+  const wake = () => {
+    for (const waiter of waiting.filter((entry) => outputs.length >= entry.count)) {
+      waiting.splice(waiting.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  };
   void (async () => {
-    for await (const output of sdk.outputs(daemonId)) outputs.push(output);
+    for await (const output of sdk.outputs(daemonId)) {
+      outputs.push(output);
+      wake();
+    }
   })();
-  return outputs;
+  return {
+    outputs,
+    reach(count) {
+      return within(`${count} outputs (have ${outputs.length})`, new Promise<void>((resolve) => {
+        waiting.push({ count, resolve });
+        wake();
+      }));
+    },
+  };
 }
 
 /** Every link follows the one before it, from the genesis link of `origin`. */
@@ -59,15 +107,15 @@ test("worker: events ingested here are processed in the Worker; both causal chai
   const handle = await sdk.registerDaemon({ name: "links" }, Identity.generate(), worker("links"));
   assert.equal(liveDaemonWorkers(), workersBefore + 1);
   assert.equal(row(sdk).runsIn, "worker");
-  const outputs = collect(sdk, handle.daemonId);
+  const { outputs, reach } = collect(sdk, handle.daemonId);
   assert.equal(sdk.ingest(handle.daemonId, bytes("a")), true);
   assert.equal(sdk.ingestBatch(handle.daemonId, [bytes("b"), bytes("cc"), new Uint8Array(0)]), 3);
   const many = Array.from({ length: 2500 }, (_, i) => bytes(`m${i}`)); // several batches, ring wraps
-  for (let sent = 0; sent < many.length;) {
-    sent += sdk.ingestBatch(handle.daemonId, many.slice(sent, sent + 700));
-    await new Promise((resolve) => setTimeout(resolve, 1));
+  for (let sent = 0; sent < many.length; sent += 700) {
+    await reach(4 + sent); // the inbox is empty again: the whole batch fits
+    assert.equal(sdk.ingestBatch(handle.daemonId, many.slice(sent, sent + 700)), Math.min(700, many.length - sent));
   }
-  await waitFor("2504 outputs", () => outputs.length === 2504);
+  await reach(2504);
   // What process() saw, as each output carries it: the link it was given, then the payload.
   const seen = outputs.map((out) => ({ ...decodeCausalLink(out.payload), payload: out.payload.subarray(32) }));
   assert.deepEqual(texts(seen.slice(0, 5)), ["a", "b", "cc", "", "m0"]);
@@ -87,11 +135,11 @@ test("worker: events ingested here are processed in the Worker; both causal chai
 test("worker: onControl in the Worker sees DrainStart; nextControl() on the handle too", async () => {
   const { sdk } = await startManual();
   const handle = await sdk.registerDaemon({ name: "recorder" }, Identity.generate(), worker("recorder"));
-  const outputs = collect(sdk, handle.daemonId);
+  const { outputs, reach } = collect(sdk, handle.daemonId);
   sdk.admin.enterMaintenance({ drainForMs: 10_000 });
   assert.equal((await handle.nextControl(0n))?.kind, "DrainStart");
   sdk.ingest(handle.daemonId, bytes("report")); // a draining daemon still processes
-  await waitFor("the report", () => outputs.length === 1);
+  await reach(1); // the report
   assert.deepEqual(JSON.parse(texts(outputs)[0]), { controls: ["DrainStart"], processed: 1 });
   await sdk.shutdown();
 });
@@ -112,7 +160,7 @@ test("worker: health() and saturation() in the Worker are polled every tick", as
 test("worker: a process() that throws restarts the daemon, restored in its Worker, and the event is retried", async () => {
   const { sdk, clock } = await startManual();
   const handle = await sdk.registerDaemon({ name: "flaky" }, Identity.generate(), worker("flaky"));
-  const outputs = collect(sdk, handle.daemonId);
+  const { outputs, reach } = collect(sdk, handle.daemonId);
   sdk.ingestBatch(handle.daemonId, [bytes("a"), bytes("b")]);
   await waitFor("a and b", () => row(sdk).counters.processed === 2);
   sdk.ingestBatch(handle.daemonId, [bytes("poison"), bytes("after")]);
@@ -123,7 +171,7 @@ test("worker: a process() that throws restarts the daemon, restored in its Worke
   await clock.advance(1000); // the third try succeeds, then "after" runs
   await waitFor("poison and after", () => row(sdk).counters.processed === 4);
   sdk.ingest(handle.daemonId, bytes("report"));
-  await waitFor("the report", () => outputs.length === 1);
+  await reach(1); // the report
   assert.equal(texts(outputs)[0], "5 restored=2,2");
   const { counters, lifecycle } = row(sdk);
   assert.equal(lifecycle, "running.normal");
@@ -135,7 +183,7 @@ test("worker: a process() that throws restarts the daemon, restored in its Worke
 test("worker: admin.restartDaemon restarts a crash-looping Worker daemon at once", async () => {
   const { sdk } = await startManual({}, { backoff: { crashLoopThreshold: 1 } });
   const handle = await sdk.registerDaemon({ name: "flaky" }, Identity.generate(), worker("flaky"));
-  const outputs = collect(sdk, handle.daemonId);
+  const { outputs, reach } = collect(sdk, handle.daemonId);
   sdk.ingest(handle.daemonId, bytes("poison"));
   await waitFor("the crash loop", () => row(sdk).lifecycle === "crashLooping");
   sdk.admin.restartDaemon(handle.daemonId); // the retry throws again: crash-looping again
@@ -143,7 +191,7 @@ test("worker: admin.restartDaemon restarts a crash-looping Worker daemon at once
   assert.equal(row(sdk).lifecycle, "crashLooping");
   sdk.admin.restartDaemon(handle.daemonId);
   sdk.ingest(handle.daemonId, bytes("report"));
-  await waitFor("the report", () => outputs.length === 1);
+  await reach(1); // the report
   assert.equal(texts(outputs)[0], "2 restored="); // no snapshot was ever taken: nothing to restore
   assert.equal(row(sdk).lifecycle, "running.normal");
   await sdk.shutdown();
@@ -153,14 +201,14 @@ test("worker: a Worker that closes itself is a crash; a fresh Worker is restored
   const { sdk, clock } = await startManual();
   const workersBefore = liveDaemonWorkers();
   const handle = await sdk.registerDaemon({ name: "closer" }, Identity.generate(), worker("closer"));
-  const outputs = collect(sdk, handle.daemonId);
+  const { outputs, reach } = collect(sdk, handle.daemonId);
   sdk.ingestBatch(handle.daemonId, [bytes("x"), bytes("close-later")]); // self.close() after process()
   await waitFor("the crash", () => row(sdk).counters.crashes === 1);
   assert.equal(row(sdk).lifecycle, "backingOff");
   assert.ok(sdk.snapshot().log.records.some((r) => /Worker died: it called self\.close\(\)/.test(r.message)));
   await clock.advance(500);
   sdk.ingest(handle.daemonId, bytes("report"));
-  await waitFor("the report", () => outputs.length === 1);
+  await reach(1); // the report
   assert.equal(texts(outputs)[0], "3@2"); // restored from the snapshot after x, close-later
   assert.equal(liveDaemonWorkers(), workersBefore + 1);
   assertWholeChain(outputs, handle.daemonId);
@@ -171,13 +219,13 @@ test("worker: a Worker that closes itself is a crash; a fresh Worker is restored
 test("worker: an uncaught error in the Worker is a crash, not a hang", async () => {
   const { sdk, clock } = await startManual();
   const handle = await sdk.registerDaemon({ name: "closer" }, Identity.generate(), worker("closer"));
-  const outputs = collect(sdk, handle.daemonId);
+  const { outputs, reach } = collect(sdk, handle.daemonId);
   sdk.ingest(handle.daemonId, bytes("throw-later"));
   await waitFor("the crash", () => row(sdk).counters.crashes === 1);
   assert.ok(sdk.snapshot().log.records.some((r) => /Worker died: uncaught error: .*late boom/.test(r.message)));
   await clock.advance(500);
   sdk.ingest(handle.daemonId, bytes("report"));
-  await waitFor("the report", () => outputs.length === 1);
+  await reach(1); // the report
   assert.equal(texts(outputs)[0], "2@1");
   await sdk.shutdown();
 });
@@ -185,7 +233,7 @@ test("worker: an uncaught error in the Worker is a crash, not a hang", async () 
 test("worker: an event whose process() ends the Worker every time is dead-lettered after 3 attempts", async () => {
   const { sdk, clock } = await startManual();
   const handle = await sdk.registerDaemon({ name: "closer" }, Identity.generate(), worker("closer"));
-  const outputs = collect(sdk, handle.daemonId);
+  const { outputs, reach } = collect(sdk, handle.daemonId);
   sdk.ingestBatch(handle.daemonId, [bytes("x"), bytes("close-now"), bytes("y")]);
   await waitFor("crash 1", () => row(sdk).counters.crashes === 1);
   // x ran in the dead Worker but was never reported: it is taken back with close-now; y is in the ring.
@@ -196,7 +244,7 @@ test("worker: an event whose process() ends the Worker every time is dead-letter
   await waitFor("crash 3", () => row(sdk).counters.crashes === 3);
   await clock.advance(2000);
   sdk.ingest(handle.daemonId, bytes("report"));
-  await waitFor("the report", () => outputs.length === 1);
+  await reach(1); // the report
   assert.equal(texts(outputs)[0], "3@1"); // x, y, report; restored from the snapshot after x
   const letters = sdk.snapshot().deadLetters;
   assert.equal(letters.length, 1);
