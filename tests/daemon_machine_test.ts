@@ -9,7 +9,7 @@ import {
   type DaemonEvent,
   daemonLifecycleLabel,
   daemonMachine,
-  type DaemonSnapshot,
+  type DaemonMachineState,
   daemonStateName,
 } from "../src/actors/daemon_machine.ts";
 import type { RestartBackoffConfig } from "../src/actors/restart_backoff.ts";
@@ -53,12 +53,12 @@ function crashAndRestart(d: ReturnType<typeof startDaemon>, times: number, now: 
 // Graph walk: every declared state and transition is reached by xstate/graph and replayed.
 
 /** Finite abstraction of a snapshot: state, gate, crashes in the window, backpressure on/off. */
-function serializeState(s: DaemonSnapshot): string {
+function serializeState(s: DaemonMachineState): string {
   const c = s.context;
   return `${daemonLifecycleLabel(s)}|${c.restartState.state}|${c.crashHistoryMs.length}|${c.backpressureLevel !== null}`;
 }
 
-function sampleEvents(s: DaemonSnapshot): DaemonEvent[] {
+function sampleEvents(s: DaemonMachineState): DaemonEvent[] {
   const c = s.context;
   const clock = Math.max(c.registeredAt, c.lastStartAt ?? 0, ...c.crashHistoryMs, c.stopRequestedAt ?? 0);
   const now = clock + 1;

@@ -13,7 +13,7 @@ import {
   type MaintenanceKind,
   maintenanceKind,
   maintenanceMachine,
-  type MaintenanceSnapshot,
+  type MaintenanceMachineState,
   maintenanceView,
 } from "../src/actors/maintenance_machine.ts";
 
@@ -53,7 +53,7 @@ function nodeIn(kind: MaintenanceKind) {
 
 const EMIT_OF_ACTION: Record<string, string> = { emitDrainStart: "drainStart", emitDrainFinish: "drainFinish" };
 
-function sampleEvents(snapshot: MaintenanceSnapshot): MaintenanceEvent[] {
+function sampleEvents(snapshot: MaintenanceMachineState): MaintenanceEvent[] {
   const { since, deadline, config } = snapshot.context;
   const now = since + 1;
   return [

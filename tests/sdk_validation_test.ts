@@ -212,3 +212,41 @@ test("admin commands outside their states are invalid_transition", async () => {
   await rejectsWithKind(() => sdk.admin.enterMaintenance({ drainForMs: 0 }), "invalid_argument", /^drainForMs: expected an integer number or bigint of ms in 1\.\.2\^64-1; got 0$/);
   await sdk.shutdown();
 });
+
+test("shutdown_failed when the dispatcher has not finished 2 s after shutdown; the node is shut down anyway", async () => {
+  let release!: () => void;
+  const stuck = new Promise<void>((resolve) => (release = resolve));
+  const { sdk, clock } = await startManual({}, { dispatcher: { dispatch: () => stuck } });
+  const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());
+  sdk.admin.restartDaemon(handle.daemonId); // one action, held by the dispatcher
+  sdk.admin.restartDaemon(handle.daemonId); // one more, queued behind it
+  const shutdown = sdk.shutdown();
+  await clock.advance(1999);
+  let settled = false;
+  void shutdown.then(() => (settled = true), () => (settled = true));
+  await Promise.resolve();
+  assert.equal(settled, false, "shutdown waits for the dispatcher up to 2 s");
+  await clock.advance(1);
+  await rejectsWithKind(
+    shutdown,
+    "shutdown_failed",
+    /^runtime shutdown failed: ExecutorTimeout \(the action dispatcher did not finish within 2000 ms; 2 action\(s\) abandoned\)$/,
+  );
+  await rejectsWithKind(() => sdk.snapshot(), "already_shutdown");
+  release();
+});
+
+test("shutdown waits for a slow dispatcher that finishes in time", async () => {
+  let release!: () => void;
+  const slow = new Promise<void>((resolve) => (release = resolve));
+  const dispatched: string[] = [];
+  const dispatcher = { dispatch: async (a: { kind: string }) => { await slow; dispatched.push(a.kind); } };
+  const { sdk, clock } = await startManual({}, { dispatcher });
+  const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());
+  sdk.admin.restartDaemon(handle.daemonId);
+  const shutdown = sdk.shutdown();
+  await clock.advance(1500);
+  release();
+  await shutdown;
+  assert.deepEqual(dispatched, ["start_daemon"]);
+});

@@ -326,8 +326,8 @@ export const daemonMachine = setup({
   },
 });
 
-/** A snapshot of {@linkcode daemonMachine}. */
-export type DaemonSnapshot = SnapshotFrom<typeof daemonMachine>;
+/** The state of a {@linkcode daemonMachine} actor (XState calls it a snapshot; "snapshot" here means the runtime view of `sdk.snapshot()`). */
+export type DaemonMachineState = SnapshotFrom<typeof daemonMachine>;
 
 /**
  * The state as a dotted label for the runtime snapshot and the inspector, e.g.
@@ -338,23 +338,23 @@ export type DaemonSnapshot = SnapshotFrom<typeof daemonMachine>;
  * daemonLifecycleLabel(daemon.getSnapshot()); // "backingOff"
  * ```
  */
-export function daemonLifecycleLabel(snapshot: DaemonSnapshot): string {
-  const value = snapshot.value;
+export function daemonLifecycleLabel(state: DaemonMachineState): string {
+  const value = state.value;
   if (typeof value === "string") return value;
   const [parent, child] = Object.entries(value)[0] as [string, string];
   return `${parent}.${child}`;
 }
 
 /**
- * The top-level state name of a snapshot.
+ * The top-level state name of a state.
  *
  * @example
  * ```ts
  * daemonStateName(daemon.getSnapshot()); // "running"
  * ```
  */
-export function daemonStateName(snapshot: DaemonSnapshot): DaemonStateName {
-  return daemonLifecycleLabel(snapshot).split(".")[0] as DaemonStateName;
+export function daemonStateName(state: DaemonMachineState): DaemonStateName {
+  return daemonLifecycleLabel(state).split(".")[0] as DaemonStateName;
 }
 
 /**
@@ -367,8 +367,8 @@ export function daemonStateName(snapshot: DaemonSnapshot): DaemonStateName {
  * const allDaemonsDrained = daemons.every((d) => countsAsDrained(d.getSnapshot()));
  * ```
  */
-export function countsAsDrained(snapshot: DaemonSnapshot): boolean {
-  const name = daemonStateName(snapshot);
+export function countsAsDrained(state: DaemonMachineState): boolean {
+  const name = daemonStateName(state);
   return name === "registered" || name === "drained" || name === "stopped" || name === "backingOff" ||
     name === "crashLooping";
 }
@@ -382,6 +382,6 @@ export function countsAsDrained(snapshot: DaemonSnapshot): boolean {
  * const healthy = daemons.every((d) => countsAsRunning(d.getSnapshot()) && d.health !== "unhealthy");
  * ```
  */
-export function countsAsRunning(snapshot: DaemonSnapshot): boolean {
-  return daemonStateName(snapshot) === "running";
+export function countsAsRunning(state: DaemonMachineState): boolean {
+  return daemonStateName(state) === "running";
 }

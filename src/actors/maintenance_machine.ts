@@ -273,8 +273,8 @@ export const maintenanceMachine = setup({
   },
 });
 
-/** A snapshot of {@linkcode maintenanceMachine}. */
-export type MaintenanceSnapshot = SnapshotFrom<typeof maintenanceMachine>;
+/** The state of a {@linkcode maintenanceMachine} actor (XState's snapshot). */
+export type MaintenanceMachineState = SnapshotFrom<typeof maintenanceMachine>;
 
 /** The maintenance state as daemons and the runtime snapshot see it, relative to a `now`. */
 export interface MaintenanceView {
@@ -288,16 +288,16 @@ export interface MaintenanceView {
 }
 
 /**
- * The state of `snapshot` as seen at `now` (upstream `MaintenanceStateView::from_state`).
+ * The maintenance state as seen at `now` (upstream `MaintenanceStateView::from_state`).
  *
  * @example
  * ```ts
  * maintenanceView(actor.getSnapshot(), clock.now()).deadlineRemainingMs;
  * ```
  */
-export function maintenanceView(snapshot: MaintenanceSnapshot, now: number): MaintenanceView {
-  const kind = maintenanceKind(snapshot);
-  const { since, deadline, reason } = snapshot.context;
+export function maintenanceView(state: MaintenanceMachineState, now: number): MaintenanceView {
+  const kind = maintenanceKind(state);
+  const { since, deadline, reason } = state.context;
   return {
     kind,
     sinceMs: Math.max(0, now - since),
@@ -307,15 +307,15 @@ export function maintenanceView(snapshot: MaintenanceSnapshot, now: number): Mai
 }
 
 /**
- * The state name of a snapshot.
+ * The state name of a state.
  *
  * @example
  * ```ts
  * maintenanceKind(actor.getSnapshot()); // "Active"
  * ```
  */
-export function maintenanceKind(snapshot: MaintenanceSnapshot): MaintenanceKind {
-  return snapshot.value as MaintenanceKind;
+export function maintenanceKind(state: MaintenanceMachineState): MaintenanceKind {
+  return state.value as MaintenanceKind;
 }
 
 /**
@@ -326,8 +326,8 @@ export function maintenanceKind(snapshot: MaintenanceSnapshot): MaintenanceKind 
  * if (!canEnterMaintenance(node.getSnapshot())) throw new Error(explainAdminRejection(node.getSnapshot(), "enter")!);
  * ```
  */
-export function canEnterMaintenance(snapshot: MaintenanceSnapshot): boolean {
-  return snapshot.can({ type: "admin.enter", now: snapshot.context.since, drainForMs: null });
+export function canEnterMaintenance(state: MaintenanceMachineState): boolean {
+  return state.can({ type: "admin.enter", now: state.context.since, drainForMs: null });
 }
 
 /**
@@ -338,8 +338,8 @@ export function canEnterMaintenance(snapshot: MaintenanceSnapshot): boolean {
  * canExitMaintenance(node.getSnapshot()); // false while Active
  * ```
  */
-export function canExitMaintenance(snapshot: MaintenanceSnapshot): boolean {
-  return snapshot.can({ type: "admin.exit", now: snapshot.context.since });
+export function canExitMaintenance(state: MaintenanceMachineState): boolean {
+  return state.can({ type: "admin.exit", now: state.context.since });
 }
 
 /**
@@ -348,13 +348,13 @@ export function canExitMaintenance(snapshot: MaintenanceSnapshot): boolean {
  *
  * @example
  * ```ts
- * explainAdminRejection(snapshot, "exit");
+ * explainAdminRejection(actor.getSnapshot(), "exit");
  * // "exitMaintenance: expected the node in Maintenance or DrainFailed; got Active"
  * ```
  */
-export function explainAdminRejection(snapshot: MaintenanceSnapshot, command: "enter" | "exit"): string | null {
+export function explainAdminRejection(state: MaintenanceMachineState, command: "enter" | "exit"): string | null {
   if (command === "enter") {
-    return canEnterMaintenance(snapshot) ? null : `enterMaintenance: expected the node in Active or EnteringMaintenance; got ${maintenanceKind(snapshot)}`;
+    return canEnterMaintenance(state) ? null : `enterMaintenance: expected the node in Active or EnteringMaintenance; got ${maintenanceKind(state)}`;
   }
-  return canExitMaintenance(snapshot) ? null : `exitMaintenance: expected the node in Maintenance or DrainFailed; got ${maintenanceKind(snapshot)}`;
+  return canExitMaintenance(state) ? null : `exitMaintenance: expected the node in Maintenance or DrainFailed; got ${maintenanceKind(state)}`;
 }

@@ -22,7 +22,6 @@ export type MeshOsSdkErrorKind =
   | "invalid_argument"
   | "unknown_daemon"
   | "invalid_transition"
-  | "inbox_full"
   | "backend_unavailable";
 
 /**

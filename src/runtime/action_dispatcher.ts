@@ -70,6 +70,7 @@ export class ActionQueue {
   #queue: MeshOsAction[] = [];
   #nextId = 1;
   #running = false;
+  #idle: (() => void)[] = [];
   readonly stats: ActionStats = { dispatched: 0, failed: 0, dropped: 0 };
   readonly recent: MeshOsAction[] = [];
 
@@ -101,6 +102,17 @@ export class ActionQueue {
     return this.#queue.length;
   }
 
+  /** True while an action is with the dispatcher. */
+  get busy(): boolean {
+    return this.#running;
+  }
+
+  /** Resolves once every submitted action went through the dispatcher (at once when none wait). */
+  idle(): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
   async #drain(): Promise<void> {
     this.#running = true;
     while (this.#queue.length > 0) {
@@ -114,5 +126,6 @@ export class ActionQueue {
       }
     }
     this.#running = false;
+    for (const resolve of this.#idle.splice(0)) resolve();
   }
 }

@@ -354,6 +354,19 @@ export class MeshRuntime implements SlotHost {
     this.#logRing.close();
   }
 
+  /**
+   * Waits until the dispatcher took every queued action, at most `timeoutMs` on the runtime's
+   * clock (upstream's executor join). Resolves with the actions still waiting: 0 when it finished.
+   */
+  async joinActions(timeoutMs: number): Promise<number> {
+    let timeOut!: () => void;
+    const timedOut = new Promise<void>((resolve) => (timeOut = resolve));
+    const timer = this.clock.setTimer(() => timeOut(), timeoutMs);
+    await Promise.race([this.#actions.idle(), timedOut]);
+    this.clock.clearTimer(timer);
+    return this.#actions.depth + (this.#actions.busy ? 1 : 0);
+  }
+
   #apply(event: LoopEvent): void {
     this.log(event.level, event.daemonId, event.message);
   }

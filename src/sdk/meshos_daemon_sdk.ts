@@ -68,6 +68,9 @@ const START_OPTION_KEYS = Object.keys(
   } satisfies Record<keyof MeshOsDaemonSdkOptions, true>,
 );
 
+/** How long `shutdown()` waits for the dispatcher (upstream's executor join timeout). */
+const SHUTDOWN_JOIN_MS = 2000;
+
 const BACKEND_CHOICES: readonly unknown[] = ["native", "wasm", "js"] satisfies MeshOsDaemonSdkOptions["backend"][];
 
 /**
@@ -232,7 +235,9 @@ export class MeshOsDaemonSdk {
 
   /**
    * Stops the node: every pending `nextControl()` resolves null, `controlEvents()` loops end,
-   * daemons are unregistered. A second call rejects with `already_shutdown`.
+   * daemons are unregistered, then the dispatcher gets up to 2 s (on the SDK's clock) to take the
+   * actions still queued; past that, `shutdown_failed` (the node is shut down either way). A
+   * second call rejects with `already_shutdown`.
    */
   async shutdown(): Promise<void> {
     this.#live();
@@ -241,6 +246,13 @@ export class MeshOsDaemonSdk {
     this.#inspectors.clear();
     await Promise.all(inspectors.map((inspector) => inspector.close()));
     this.#runtime.close();
+    const abandoned = await this.#runtime.joinActions(SHUTDOWN_JOIN_MS);
+    if (abandoned > 0) {
+      throw new MeshOsSdkError(
+        "shutdown_failed",
+        `runtime shutdown failed: ExecutorTimeout (the action dispatcher did not finish within ${SHUTDOWN_JOIN_MS} ms; ${abandoned} action(s) abandoned)`,
+      );
+    }
   }
 
   /**
