@@ -7,6 +7,7 @@
  */
 import type { HealthReading, SnapshotReading } from "../contract/daemon_spec.ts";
 import type { CausalEvent, DaemonControl } from "../contract/types.ts";
+import type { LogSeverity } from "../contract/log_level.ts";
 import type { RecordRing } from "../ffi/ring_backend.ts";
 
 /** An event taken from the inbox that still waits for a `process()` that succeeds. */
@@ -68,7 +69,7 @@ export interface SlotRun {
   snapshotTaken(reading: SnapshotReading): void;
   /** The latest health and saturation; each problem is logged once. */
   readings(health: HealthReading, saturation: number, problems: readonly (string | null)[]): void;
-  log(level: number, message: string): void;
+  log(level: LogSeverity, message: string): void;
   /** Logs `problem` as a warning the first time it is seen; null is ignored. */
   reportOnce(problem: string | null): void;
 }

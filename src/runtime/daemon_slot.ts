@@ -26,7 +26,7 @@ import type { ControlChannel } from "./control_channel.ts";
 import type { OutputStream } from "./output_stream.ts";
 import type { DaemonSnapshot, DeadLetterSnapshot } from "./runtime_snapshot.ts";
 import type { DaemonExecutor, ExecutorFactory, PendingEvent, SlotRun } from "./daemon_executor.ts";
-import { LOG_ERROR, LOG_WARN } from "../contract/log_level.ts";
+import { LOG_ERROR, LOG_WARN, type LogSeverity } from "../contract/log_level.ts";
 import { IngressStamper } from "./ingress_stamper.ts";
 import { OutputChain } from "./output_chain.ts";
 import { RetryQueue } from "./retry_queue.ts";
@@ -37,7 +37,7 @@ export interface SlotHost {
   readonly clock: Clock;
   /** Origin of events ingested through the SDK (the node's ingress identity). */
   readonly ingressOrigin: bigint;
-  log(level: number, daemonId: bigint | null, message: string): void;
+  log(level: LogSeverity, daemonId: bigint | null, message: string): void;
   deadLetter(letter: DeadLetterSnapshot): void;
 }
 
@@ -295,7 +295,7 @@ export class DaemonSlot implements SlotRun {
     for (const problem of problems) this.reportOnce(problem);
   }
 
-  log(level: number, message: string): void {
+  log(level: LogSeverity, message: string): void {
     this.#host.log(level, this.daemonId, message);
   }
 

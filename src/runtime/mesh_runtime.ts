@@ -40,13 +40,13 @@ import { InThreadExecutor } from "./in_thread_executor.ts";
 import { type LoadedDaemonWorker, WorkerExecutor } from "./worker_executor.ts";
 import { EventQueue } from "./event_queue.ts";
 import type { DaemonSnapshot, DeadLetterSnapshot, RuntimeSnapshot } from "./runtime_snapshot.ts";
-import { LOG_INFO, LOG_WARN } from "../contract/log_level.ts";
+import { LOG_INFO, LOG_WARN, type LogSeverity } from "../contract/log_level.ts";
 
 const MAX_LOG_MESSAGE_BYTES = 4096;
 const DEAD_LETTER_CAPACITY = 1024;
 const STOPPED_ROWS_KEPT = 256;
 
-type LoopEvent = { type: "log"; level: number; daemonId: bigint | null; message: string };
+type LoopEvent = { type: "log"; level: LogSeverity; daemonId: bigint | null; message: string };
 
 /** Everything the runtime is built from. */
 export interface RuntimeParts {
@@ -249,12 +249,12 @@ export class MeshRuntime implements SlotHost {
   }
 
   /** Queues a log line for the ring (`queue_full` / `loop_closed` when it cannot be taken). */
-  publishLog(level: number, daemonId: bigint | null, message: string): void {
+  publishLog(level: LogSeverity, daemonId: bigint | null, message: string): void {
     this.#events.publish({ type: "log", level, daemonId, message }, "daemon log line");
   }
 
   /** Writes a runtime log line straight into the ring (the loop's own lines never queue). */
-  log(level: number, daemonId: bigint | null, message: string): void {
+  log(level: LogSeverity, daemonId: bigint | null, message: string): void {
     if (!this.#closed) this.#logRing.append(level, daemonId, this.clock.wallMs(), message);
   }
 

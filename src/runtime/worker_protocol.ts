@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { LogSeverity } from "../contract/log_level.ts";
 import type { HealthReading, SnapshotReading } from "../contract/daemon_spec.ts";
 import type { CausalEvent, DaemonControl } from "../contract/types.ts";
 
@@ -83,7 +84,7 @@ export type FromWorker =
   | { type: "load_failed"; error: string }
   | BatchReport
   | { type: "health"; health: HealthReading; saturation: number; problems: string[] }
-  | { type: "log"; level: number; message: string }
+  | { type: "log"; level: LogSeverity; message: string }
   | { type: "exiting"; how: string };
 
 /** Copies each event's outputs into one buffer that can be transferred. */
