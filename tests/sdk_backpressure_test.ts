@@ -5,23 +5,30 @@ import type { DaemonControl } from "../mod.ts";
 import { test } from "./_harness.ts";
 import { bytes, startManual } from "./_sdk_fixtures.ts";
 
-const yieldToHost = () => new Promise((resolve) => setTimeout(resolve, 0));
-
 test("a burst larger than one pump turn turns backpressure on, then off once drained", async () => {
   const { sdk, clock } = await startManual({ backpressureThreshold: 1000, backpressureRelease: 200, inboxCapacity: 8192 });
   const seen: DaemonControl[] = [];
   const handle = await sdk.registerDaemon({ name: "slow", process: () => [], onControl: (e) => void seen.push(e) }, Identity.generate());
   const burst = Array.from({ length: 3000 }, (_, i) => bytes(`event ${i}`));
   assert.equal(sdk.ingestBatch(handle.daemonId, burst), 3000);
-  await clock.advance(100); // one pump turn (1024) ran in microtasks; the tick sees the rest
+  const inboxDepth = () => sdk.snapshot().daemons[0].counters.inboxDepth;
+  // One pump turn (1024) runs in microtasks; the next waits for a turn of the manual clock, so
+  // the tick sees the rest.
+  await clock.advance(100);
   const during = sdk.snapshot();
   assert.equal(during.backpressure.active, true);
   assert.equal(during.daemons[0].lifecycle, "running.backpressured");
   assert.equal(seen[0].kind, "BackpressureOn");
   assert.ok((seen[0] as { level: number }).level > 0);
   assert.equal((await handle.nextControl(0n))?.kind, "BackpressureOn");
+  assert.equal(inboxDepth(), during.daemons[0].counters.inboxDepth, "the backlog waits for the clock's turn");
 
-  while (sdk.snapshot().daemons[0].counters.inboxDepth > 0) await yieldToHost();
+  // 1976 records left, 1024 a turn: the pump asks for two more turns, each one at a time.
+  for (let turn = 0; turn < 3 && inboxDepth() > 0; turn++) {
+    assert.equal(await clock.runDeferred(), 1, `turn ${turn}: one pump turn was waiting`);
+  }
+  assert.equal(inboxDepth(), 0);
+  assert.equal(clock.pendingDeferred, 0);
   await clock.advance(100);
   const after = sdk.snapshot();
   assert.equal(after.backpressure.active, false);

@@ -14,31 +14,32 @@ import {
 } from "../contract/daemon_spec.ts";
 import { LOG_ERROR, LOG_WARN } from "../contract/log_level.ts";
 import type { CausalEvent, DaemonControl, MeshOsDaemon } from "../contract/types.ts";
+import { type Clock, systemClock, type TimerId } from "./clock.ts";
 import type { DaemonExecutor, SlotRun } from "./daemon_executor.ts";
 import { payloadCopier } from "./payload_copier.ts";
 
 /** Records popped from the inbox per pump turn before yielding to the host loop. */
 const PUMP_BATCH = 1024;
 
-const yieldToHost: (fn: () => void) => void = typeof setImmediate === "function"
-  ? (fn) => setImmediate(fn)
-  : (fn) => setTimeout(fn, 0);
-
 /**
  * Runs the daemon on the runtime thread: a pump, queued on a microtask after records arrive, that
- * pops up to {@link PUMP_BATCH} records, stamps each and calls `process()`, then yields to the
- * host loop while more wait.
+ * pops up to {@link PUMP_BATCH} records, stamps each and calls `process()`, then yields a host turn
+ * through the runtime's clock (`Clock.defer`) while more wait, so a `ManualClock` decides when a
+ * backlog drains.
  */
 export class InThreadExecutor implements DaemonExecutor {
   readonly runsIn = "thread";
   readonly #run: SlotRun;
   readonly #daemon: MeshOsDaemon;
+  readonly #clock: Clock;
   readonly #copy = payloadCopier();
   #pumpQueued = false;
+  #deferredTurn: TimerId | null = null;
 
-  constructor(run: SlotRun, daemon: MeshOsDaemon) {
+  constructor(run: SlotRun, daemon: MeshOsDaemon, options: { clock?: Clock } = {}) {
     this.#run = run;
     this.#daemon = daemon;
+    this.#clock = options.clock ?? systemClock();
   }
 
   wake(): void {
@@ -64,10 +65,14 @@ export class InThreadExecutor implements DaemonExecutor {
     this.wake();
   }
 
-  close(): void {}
+  close(): void {
+    if (this.#deferredTurn !== null) this.#clock.clearTimer(this.#deferredTurn);
+    this.#deferredTurn = null;
+  }
 
   #pump(): void {
     this.#pumpQueued = false;
+    this.#deferredTurn = null;
     const run = this.#run;
     if (!run.canProcess()) return;
     for (let next = run.takeKept(); next; next = run.takeKept()) {
@@ -83,7 +88,7 @@ export class InThreadExecutor implements DaemonExecutor {
     if (popped > 0 && !crashed) run.snapshotTaken(readSnapshot(this.#daemon));
     if (!crashed && run.depth > 0) {
       this.#pumpQueued = true;
-      yieldToHost(() => this.#pump());
+      this.#deferredTurn = this.#clock.defer(() => this.#pump());
     }
   }
 
