@@ -201,7 +201,10 @@ export class WorkerExecutor implements DaemonExecutor {
     const inbox = run.inbox;
     if (!(inbox instanceof JsRecordRing) || !(inbox.buffer instanceof SharedArrayBuffer)) {
       first.terminate();
-      throw new Error("a Worker daemon's inbox must be a JsRecordRing over a SharedArrayBuffer");
+      throw new MeshOsSdkError(
+        "register_failed",
+        `inbox: expected a JsRecordRing over a SharedArrayBuffer for a Worker daemon; got ${inbox.constructor.name}`,
+      );
     }
     this.#run = run;
     this.#source = first.source;
