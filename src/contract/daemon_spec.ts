@@ -259,10 +259,10 @@ export function checkOutputs(outputs: unknown): readonly Uint8Array[] {
 }
 
 /** A `snapshot()` call's result: the bytes (null when stateless) or why there are none. */
-export type SnapshotReading = { bytes: Uint8Array | null; problem: null } | { bytes: null; problem: string };
+export type SavedStateReading = { bytes: Uint8Array | null; problem: null } | { bytes: null; problem: string };
 
 /** Calls `snapshot()` if the daemon has one; a throw or a non-bytes result is a `problem`. */
-export function readSnapshot(daemon: MeshOsDaemon): SnapshotReading {
+export function readSavedState(daemon: MeshOsDaemon): SavedStateReading {
   if (typeof daemon.snapshot !== "function") return { bytes: null, problem: null };
   let bytes: unknown;
   try {

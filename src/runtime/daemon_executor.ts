@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { HealthReading, SnapshotReading } from "../contract/daemon_spec.ts";
+import type { HealthReading, SavedStateReading } from "../contract/daemon_spec.ts";
 import type { CausalEvent, DaemonControl } from "../contract/types.ts";
 import type { LogSeverity } from "../contract/log_level.ts";
 import type { RecordRing } from "../ffi/ring_backend.ts";
@@ -27,8 +27,8 @@ export interface DaemonExecutor {
   control(event: DaemonControl): void;
   /** Per-tick supervision: read health and saturation (answered through `SlotRun.readings`). */
   poll(): void;
-  /** After a crash or a forced restart: restore the daemon from `snapshot` and go on. */
-  restart(snapshot: Uint8Array | null): void;
+  /** After a crash or a forced restart: restore the daemon from `savedState` and go on. */
+  restart(savedState: Uint8Array | null): void;
   /** The slot is going away: stop at once, release everything. */
   close(): void;
 }
@@ -37,8 +37,8 @@ export interface DaemonExecutor {
 export interface SlotRun {
   readonly daemonId: bigint;
   readonly inbox: RecordRing;
-  /** The last snapshot the daemon gave, or null. */
-  readonly lastSnapshot: Uint8Array | null;
+  /** The bytes the daemon's last `snapshot()` gave (its saved state), or null. */
+  readonly savedState: Uint8Array | null;
   /** Events waiting for another try, oldest first; they go before the inbox. */
   readonly kept: readonly PendingEvent[];
   /** Records waiting for `process()`: in the ring (as far as reported) or kept. */
@@ -65,8 +65,8 @@ export interface SlotRun {
   failed(event: CausalEvent, attempts: number, reason: string): void;
   /** The execution died: `requeue` (oldest first) goes before everything kept; crash. */
   died(reason: string, requeue: readonly PendingEvent[]): void;
-  /** A `snapshot()` was taken after a batch that succeeded. */
-  snapshotTaken(reading: SnapshotReading): void;
+  /** The daemon's `snapshot()` was read after a batch that succeeded: its saved state. */
+  stateSaved(reading: SavedStateReading): void;
   /** The latest health and saturation; each problem is logged once. */
   readings(health: HealthReading, saturation: number, problems: readonly (string | null)[]): void;
   log(level: LogSeverity, message: string): void;

@@ -19,7 +19,7 @@ import { daemonLifecycleLabel, daemonMachine } from "../actors/daemon_machine.ts
 import type { RestartBackoffConfig } from "../actors/restart_backoff.ts";
 import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import type { RecordRing } from "../ffi/ring_backend.ts";
-import type { DaemonSpec, HealthReading, SnapshotReading } from "../contract/daemon_spec.ts";
+import type { DaemonSpec, HealthReading, SavedStateReading } from "../contract/daemon_spec.ts";
 import type { CausalEvent, DaemonControl } from "../contract/types.ts";
 import type { Clock } from "./clock.ts";
 import type { ControlChannel } from "./control_channel.ts";
@@ -69,7 +69,7 @@ export class DaemonSlot implements SlotRun {
   readonly #pressure: InboxPressure;
   #pushed = 0;
   #popped = 0;
-  #lastSnapshot: Uint8Array | null = null;
+  #savedState: Uint8Array | null = null;
   #reportedProblems = new Set<string>();
   #processing = false; // canProcess() as of the last lifecycle change
   #closed = false;
@@ -224,8 +224,8 @@ export class DaemonSlot implements SlotRun {
 
   // ── SlotRun: what the executor reports ────────────────────────────────────────────────────
 
-  get lastSnapshot(): Uint8Array | null {
-    return this.#lastSnapshot;
+  get savedState(): Uint8Array | null {
+    return this.#savedState;
   }
 
   get kept(): readonly PendingEvent[] {
@@ -284,8 +284,8 @@ export class DaemonSlot implements SlotRun {
     this.#crash(reason);
   }
 
-  snapshotTaken(reading: SnapshotReading): void {
-    if (reading.bytes) this.#lastSnapshot = reading.bytes;
+  stateSaved(reading: SavedStateReading): void {
+    if (reading.bytes) this.#savedState = reading.bytes;
     this.reportOnce(reading.problem);
   }
 
@@ -333,7 +333,7 @@ export class DaemonSlot implements SlotRun {
 
   #restoreAfterCrash(): void {
     this.counters.restarts++;
-    this.#executor.restart(this.#lastSnapshot);
+    this.#executor.restart(this.#savedState);
   }
 
   #checkHighWater(): DaemonControl | null {

@@ -10,7 +10,7 @@ import {
   errorText,
   readHealth,
   readSaturation,
-  readSnapshot,
+  readSavedState,
 } from "../contract/daemon_spec.ts";
 import { LOG_ERROR, LOG_WARN } from "../contract/log_level.ts";
 import type { CausalEvent, DaemonControl, MeshOsDaemon } from "../contract/types.ts";
@@ -59,8 +59,8 @@ export class InThreadExecutor implements DaemonExecutor {
     this.#run.readings(health.reading, saturation.value, [health.problem, saturation.problem]);
   }
 
-  restart(snapshot: Uint8Array | null): void {
-    const problem = applyRestore(this.#daemon, snapshot);
+  restart(savedState: Uint8Array | null): void {
+    const problem = applyRestore(this.#daemon, savedState);
     if (problem) this.#run.log(LOG_ERROR, problem);
     this.wake();
   }
@@ -85,7 +85,7 @@ export class InThreadExecutor implements DaemonExecutor {
       else if (!this.#runOne(event, 0)) crashed = true;
     });
     run.popped(popped);
-    if (popped > 0 && !crashed) run.snapshotTaken(readSnapshot(this.#daemon));
+    if (popped > 0 && !crashed) run.stateSaved(readSavedState(this.#daemon));
     if (!crashed && run.depth > 0) {
       this.#pumpQueued = true;
       this.#deferredTurn = this.#clock.defer(() => this.#pump());

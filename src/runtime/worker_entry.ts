@@ -4,7 +4,7 @@
  * It loads the daemon module, then takes records from the shared inbox ring, stamps each with the
  * next ingress link (continuing the chain head the runtime thread handed over), calls `process()`
  * and posts one report per batch: outputs packed in one transferred buffer, the chain head, the
- * failure if any, a fresh snapshot. The runtime thread keeps the authoritative chain state, so a
+ * failure if any, its fresh saved state. The runtime thread keeps the authoritative chain state, so a
  * Worker that dies loses nothing: records it had not reported are still in the ring.
  *
  * A report is posted before the ring releases the batch (from inside the last record's visit),
@@ -23,8 +23,8 @@ import {
   errorText,
   readHealth,
   readSaturation,
-  readSnapshot,
-  type SnapshotReading,
+  readSavedState,
+  type SavedStateReading,
 } from "../contract/daemon_spec.ts";
 import type { CausalEvent, MeshOsDaemon } from "../contract/types.ts";
 import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
@@ -71,8 +71,8 @@ let ingress: CausalChain | null = null;
 /** Set after a failed `process()`: nothing more runs until the runtime says `restore`. */
 let paused = true;
 let controlsHandled = 0;
-/** The last snapshot taken here, or handed over at start. */
-let lastSnapshot: Uint8Array | null = null;
+/** The daemon's saved state: its last `snapshot()` here, or what was handed over at start. */
+let savedState: Uint8Array | null = null;
 
 function post(message: FromWorker, transfer?: Transferable[]): void {
   scope.postMessage(message, transfer);
@@ -125,13 +125,13 @@ function start(message: Extract<ToWorker, { type: "start" }>): void {
   ring = JsRecordRing.attach(message.ring);
   control = new Int32Array(message.control);
   ingress = CausalChain.resume(message.head, message.head.payload);
-  lastSnapshot = message.snapshot;
+  savedState = message.savedState;
   restore();
   loop();
 }
 
 function restore(): void {
-  const problem = applyRestore(requireDaemon(), lastSnapshot);
+  const problem = applyRestore(requireDaemon(), savedState);
   if (problem) post({ type: "log", level: LOG_ERROR, message: problem });
   paused = false;
   wakeLoop();
@@ -166,10 +166,10 @@ function report(
   head: CausalEvent | null,
   failure: string | null,
 ): void {
-  const snapshot: SnapshotReading | null = failure === null ? readSnapshot(requireDaemon()) : null;
-  if (snapshot?.bytes) lastSnapshot = snapshot.bytes = snapshot.bytes.slice(); // the daemon may keep writing its own
+  const saved: SavedStateReading | null = failure === null ? readSavedState(requireDaemon()) : null;
+  if (saved?.bytes) savedState = saved.bytes = saved.bytes.slice(); // the daemon may keep writing its own
   const packed = packOutputs(outputs);
-  post({ type: "batch", source, done: outputs.length, outputs: packed, head, failure, snapshot }, [
+  post({ type: "batch", source, done: outputs.length, outputs: packed, head, failure, savedState: saved }, [
     packed.bytes.buffer as ArrayBuffer,
   ]);
   if (failure !== null) paused = true;

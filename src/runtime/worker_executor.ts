@@ -5,7 +5,7 @@
  * an in-thread daemon.
  *
  * Who holds what: the slot keeps the authoritative ingress chain head, the output chain, the kept
- * events and the last snapshot, so a Worker that dies loses nothing. Records it had taken for a
+ * events and the last saved state, so a Worker that dies loses nothing. Records it had taken for a
  * batch it never reported are still in the ring (a batch is reported before the ring releases
  * it); the runtime takes them back, stamps them itself and retries them first — the one that was
  * inside `process()` counts an attempt, so a daemon that kills its Worker on some event ends with
@@ -13,7 +13,7 @@
  *
  * A Worker's death is any of: an `error` event (uncaught error or failed module), a `close` event
  * (Bun), or the Worker saying it calls `self.close()` / `process.exit()` / `Deno.exit()` (Deno fires
- * no event for those). Each is a crash: backoff, then a fresh Worker restored from the last snapshot.
+ * no event for those). Each is a crash: backoff, then a fresh Worker restored from the last saved state.
  *
  * FFI rules: no native code runs in these Workers, and they start one at a time, so a daemon
  * module that opens the native library itself does so once per thread and serially.
@@ -232,11 +232,11 @@ export class WorkerExecutor implements DaemonExecutor {
   }
 
   /**
-   * A live Worker restores from its own last snapshot: reports still on their way may carry a newer
-   * one than `snapshot`. A dead one is replaced here (or as soon as the daemon may run), restored
-   * from `snapshot`.
+   * A live Worker restores from its own last saved state: reports still on their way may carry a
+   * newer one than `_savedState`. A dead one is replaced here (or as soon as the daemon may run),
+   * restored from the slot's saved state.
    */
-  restart(_snapshot: Uint8Array | null): void {
+  restart(_savedState: Uint8Array | null): void {
     if (this.#worker) {
       this.#worker.post({ type: "restore" });
       this.#awaitingRestore = false;
@@ -304,7 +304,7 @@ export class WorkerExecutor implements DaemonExecutor {
       ring: this.#ring,
       control: this.#controlBuffer,
       head: this.#run.ingressHead(),
-      snapshot: this.#run.lastSnapshot,
+      savedState: this.#run.savedState,
     });
     for (const event of this.#pendingControls.splice(0)) this.#postControl(worker, event);
     this.#sync();
@@ -357,7 +357,7 @@ export class WorkerExecutor implements DaemonExecutor {
       retried = run.takeKept();
     }
     for (const outputs of unpackOutputs(report.outputs)) run.completed(outputs);
-    if (report.snapshot) run.snapshotTaken(report.snapshot);
+    if (report.savedState) run.stateSaved(report.savedState);
     if (report.failure === null) return;
     this.#awaitingRestore = true;
     const failedEvent = retried?.event ?? report.head;

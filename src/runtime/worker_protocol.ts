@@ -10,7 +10,7 @@
  */
 
 import type { LogSeverity } from "../contract/log_level.ts";
-import type { HealthReading, SnapshotReading } from "../contract/daemon_spec.ts";
+import type { HealthReading, SavedStateReading } from "../contract/daemon_spec.ts";
 import type { CausalEvent, DaemonControl } from "../contract/types.ts";
 
 /** Int32 words of the control block shared with a Worker. */
@@ -46,9 +46,9 @@ export type ToWorker =
     ring: SharedArrayBuffer;
     control: SharedArrayBuffer;
     head: ChainHead;
-    snapshot: Uint8Array | null;
+    savedState: Uint8Array | null;
   }
-  /** Restore from the last snapshot the Worker took (at least as new as any the runtime has). */
+  /** Restore from the last saved state the Worker read (at least as new as any the runtime has). */
   | { type: "restore" }
   | { type: "retry"; event: CausalEvent }
   | { type: "control"; event: DaemonControl }
@@ -75,7 +75,7 @@ export interface BatchReport {
   /** Why `process()` failed on the event after the `done` ones, or null. */
   failure: string | null;
   /** Taken after a batch without failure. */
-  snapshot: SnapshotReading | null;
+  savedState: SavedStateReading | null;
 }
 
 /** Worker → runtime thread. */
