@@ -1,16 +1,18 @@
 /**
- * Headless Debian Chromium for browser tests, driven by playwright-core (toolchain.md: the flags,
- * `launchPersistentContext` with a fresh profile, a TMPDIR the test removes). Records page errors,
- * console errors and any request leaving the page's origin.
+ * Headless Debian Chromium for the browser tests and `scripts/gen_inspector_png.ts`, driven by
+ * playwright-core (toolchain.md: the flags, `launchPersistentContext` with a fresh profile, a
+ * TMPDIR removed on close). Records page errors, console errors and any request leaving the
+ * page's origin. Its folders live under the system temp dir (`.tmp/` under `scripts/test.sh`,
+ * which sets TMPDIR), never in the project.
  *
  * @module
  */
 
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -24,9 +26,6 @@ const CHROMIUM_FLAGS = [
   "--disable-sync",
   "--disable-quic",
 ];
-
-/** The project's scratch folder. */
-export const workDir: string = join(fileURLToPath(new URL("..", import.meta.url)), ".tmp");
 
 /** A browser page plus what it did wrong. */
 export interface BrowserSession {
@@ -46,15 +45,21 @@ export async function openBrowser(origin: string): Promise<BrowserSession> {
         "the browser tests cannot run without it",
     );
   }
-  await mkdir(workDir, { recursive: true });
-  const profileDir = await mkdtemp(join(workDir, "chromium-profile-"));
-  const scratchDir = await mkdtemp(join(workDir, "chromium-tmp-"));
+  const profileDir = await mkdtemp(join(tmpdir(), "chromium-profile-"));
+  const scratchDir = await mkdtemp(join(tmpdir(), "chromium-tmp-"));
+  const removeFolders = async () => {
+    await rm(profileDir, { recursive: true, force: true });
+    await rm(scratchDir, { recursive: true, force: true });
+  };
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_FLAGS,
     env: { ...process.env, TMPDIR: scratchDir },
     viewport: { width: 1440, height: 900 },
+  }).catch(async (error: unknown) => {
+    await removeFolders();
+    throw error;
   });
   const page = context.pages()[0] ?? await context.newPage();
   const problems: string[] = [];
@@ -71,13 +76,13 @@ export async function openBrowser(origin: string): Promise<BrowserSession> {
     problems,
     close: async () => {
       await context.close();
-      await rm(profileDir, { recursive: true, force: true });
-      await rm(scratchDir, { recursive: true, force: true });
+      await removeFolders();
     },
   };
 }
 
-const WAIT_MS = 10_000;
+/** The longest a page may take to show what a test waits for (a bound on a loaded machine). */
+const WAIT_MS = 30_000;
 
 /** The id (`state:<path>`) of the highlighted state in an inspector chart, or null. */
 export function activeStateIn(page: Page, chartSelector: string): Promise<string | null> {
@@ -89,6 +94,15 @@ export function waitForActive(page: Page, chartSelector: string, stateId: string
   return page.waitForFunction(
     ([selector, id]) => document.querySelector(`${selector} g.active`)?.id === id,
     [chartSelector, stateId] as const,
+    { timeout: WAIT_MS },
+  );
+}
+
+/** Waits until the text of the element at `selector` matches `pattern`. */
+export function waitForText(page: Page, selector: string, pattern: RegExp): Promise<unknown> {
+  return page.waitForFunction(
+    ([sel, source, flags]) => new RegExp(source, flags).test((document.querySelector(sel) as HTMLElement | null)?.innerText ?? ""),
+    [selector, pattern.source, pattern.flags] as const,
     { timeout: WAIT_MS },
   );
 }

@@ -1,122 +1,89 @@
 /**
- * The inspector in a real browser: headless Debian Chromium driven by playwright-core, against an
- * inspector fed by a fake runtime that the test moves through a maintenance drain. The page must
- * load with no external request and no script error, show both daemons, and move the highlighted
- * state in the charts as the snapshot changes. Screenshots go to .tmp/inspector-browser/; the
- * draining one is copied to docs/inspector.png for the README.
+ * The inspector page in a real browser (headless Debian Chromium driven by playwright-core),
+ * served by `startInspector` over a real SDK on a manual clock: counters, the drain deadline and
+ * the log tail follow the runtime live, a failing `getSnapshot` shows a problem banner that the
+ * next good update clears, and the page makes no external request and raises no script error.
+ * `tests/inspector_sdk_browser_test.ts` covers `sdk.inspect()` through a whole drain.
  *
- * Needs /usr/bin/chromium (`apt-get install -y chromium`): without it every test here fails with
- * that message; none skips.
+ * Writes nothing outside the system temp dir. `docs/inspector.png` comes from
+ * `scripts/gen_inspector_png.ts`, not from here.
  *
- * Chromium, the inspector and the chart cache are started at module load, outside any test:
- * `bun test` gives each test 5 s (bunfig's `timeout` is not applied), and a cold Chromium launch
- * plus the first Graphviz render take about half of that on a small VM. Each step below is its
- * own test and stays well inside the limit; the last one closes everything.
+ * Needs /usr/bin/chromium (`apt-get install -y chromium`): without it the test fails with that
+ * message; it does not skip.
  */
 
 import assert from "node:assert/strict";
-import { copyFile, mkdir } from "node:fs/promises";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { activeStateIn, type BrowserSession, openBrowser, waitForActive, workDir } from "./_chromium.ts";
 import type { AnyStateMachine } from "xstate";
+import { Identity } from "../mod.ts";
+import { activeStateIn, openBrowser, waitForActive, waitForText } from "./_chromium.ts";
 import { test } from "./_harness.ts";
+import { bytes, startManual } from "./_sdk_fixtures.ts";
 import { daemonMachine } from "../src/actors/daemon_machine.ts";
 import { maintenanceMachine } from "../src/actors/maintenance_machine.ts";
-import { fakeRuntime } from "./_viz_fixtures/fake_runtime.ts";
-import { BUILTIN_CHART_OPTIONS } from "../src/viz/builtin_chart_options.ts";
-import { cachedSvg } from "../src/viz/chart_cache.ts";
-import { type Inspector, startInspector } from "../src/viz/inspector_server.ts";
+import { startInspector } from "../src/viz/inspector_server.ts";
 
-const projectRoot = fileURLToPath(new URL("..", import.meta.url));
-const screenshotDir = join(workDir, "inspector-browser");
-
-interface Session extends BrowserSession {
-  inspector: Inspector;
-}
-
-const runtime = fakeRuntime();
 const machines = {
   daemon: daemonMachine as unknown as AnyStateMachine,
   maintenance: maintenanceMachine as unknown as AnyStateMachine,
 };
-const ingest = `[data-daemon-id="${runtime.daemon("ingest").daemonId}"]`;
-const enricher = `[data-daemon-id="${runtime.daemon("enricher").daemonId}"]`;
+const hex = (id: bigint) => `0x${id.toString(16).padStart(16, "0")}`;
 
-async function openSession(): Promise<Session> {
-  await mkdir(screenshotDir, { recursive: true });
-  // Warm the chart cache (the first Graphviz render compiles its wasm) for every state the test visits.
-  for (const state of ["running.normal", "running.backpressured", "draining", "drained"]) {
-    await cachedSvg(machines.daemon, { ...BUILTIN_CHART_OPTIONS.daemon, highlight: [state] });
-  }
-  for (const state of ["Active", "EnteringMaintenance", "Maintenance"]) {
-    await cachedSvg(machines.maintenance, { ...BUILTIN_CHART_OPTIONS.maintenance, highlight: [state] });
-  }
-  const inspector = await startInspector({ port: 0, getSnapshot: runtime.getSnapshot, machines });
-  const browser = await openBrowser(new URL(inspector.url).origin).catch(async (error) => {
+test("inspector in Chromium: counters, the drain deadline, the log and problems follow the runtime live", async () => {
+  const { sdk, clock } = await startManual();
+  const ingest = await sdk.registerDaemon({ name: "ingest", process: (event) => [event.payload] }, Identity.generate());
+  const enricher = await sdk.registerDaemon({ name: "enricher", process: () => [] }, Identity.generate());
+  let broken = false;
+  const inspector = await startInspector({
+    getSnapshot: () => {
+      if (broken) throw new Error("runtime is shutting down");
+      return sdk.snapshot();
+    },
+    machines,
+    pollIntervalMs: 20,
+  });
+  const browser = await openBrowser(new URL(inspector.url).origin).catch(async (error: unknown) => {
     await inspector.close();
+    await sdk.shutdown();
     throw error;
   });
-  return { ...browser, inspector };
-}
-
-// Opened while the module loads, before any test's clock starts; a failure (no Chromium, say)
-// is rethrown by every test below.
-const opened = await openSession().then((ready) => ({ ready, error: null }), (error: unknown) => ({ ready: null, error }));
-function session(): Promise<Session> {
-  return opened.ready ? Promise.resolve(opened.ready) : Promise.reject(opened.error);
-}
-
-test("inspector in Chromium: the page loads and shows each daemon with its current state", async () => {
-  const { page, inspector } = await session();
-  await page.goto(inspector.url);
-  await page.waitForSelector("#status[data-state=live]", { timeout: 10_000 });
-  assert.deepEqual(await page.locator("#daemons .daemon .name").allTextContents(), ["ingest", "enricher"]);
-  assert.equal(await activeStateIn(page, `${ingest} .chart`), "state:running.normal");
-  assert.equal(await activeStateIn(page, `${enricher} .chart`), "state:running.backpressured");
-  assert.equal(await activeStateIn(page, "#maintenance-chart"), "state:Active");
-  assert.equal(await page.locator("#maintenance-state").textContent(), "Active");
-  await page.screenshot({ path: join(screenshotDir, "1-running.png"), fullPage: true });
-});
-
-test("inspector in Chromium: entering maintenance moves the highlighted states live", async () => {
-  const { page } = await session();
-  // The operator enters maintenance: the node drains, ingest drains, enricher keeps running.
-  runtime.state.maintenance = { state: "EnteringMaintenance", sinceMs: 1_200, deadlineRemainingMs: 28_800, reason: null };
-  runtime.daemon("ingest").lifecycle = "draining";
-  runtime.daemon("ingest").counters.processed += 42;
-  runtime.daemon("ingest").counters.inboxDepth = 0;
-  runtime.log("maintenance: entering, drain deadline 30 s", { level: "warn" });
-  runtime.log("daemon ingest draining", { daemonId: runtime.daemon("ingest").daemonId });
-  await waitForActive(page, "#maintenance-chart", "state:EnteringMaintenance");
-  await waitForActive(page, `${ingest} .chart`, "state:draining");
-  assert.equal(await page.locator(ingest).getAttribute("data-lifecycle"), "draining");
-  assert.equal(await page.locator(`${ingest} .lifecycle`).textContent(), "draining");
-  assert.match(await page.locator(`${ingest} .stats`).innerText(), /processed\s+1232/);
-  assert.equal(await activeStateIn(page, `${enricher} .chart`), "state:running.backpressured");
-  assert.match(await page.locator("#log ol").innerText(), /maintenance: entering, drain deadline 30 s/);
-  assert.match(await page.locator("#maintenance-facts").innerText(), /deadline in 28\.8 s/);
-  await page.screenshot({ path: join(screenshotDir, "2-draining.png"), fullPage: true });
-  await copyFile(join(screenshotDir, "2-draining.png"), join(projectRoot, "docs", "inspector.png"));
-});
-
-test("inspector in Chromium: a finished drain shows drained and Maintenance", async () => {
-  const { page } = await session();
-  runtime.state.maintenance = { state: "Maintenance", sinceMs: 0, deadlineRemainingMs: null, reason: null };
-  runtime.daemon("ingest").lifecycle = "drained";
-  runtime.log("maintenance: all daemons drained");
-  await waitForActive(page, "#maintenance-chart", "state:Maintenance");
-  await waitForActive(page, `${ingest} .chart`, "state:drained");
-  assert.equal(await page.locator("#maintenance-state").textContent(), "Maintenance");
-  await page.screenshot({ path: join(screenshotDir, "3-drained.png"), fullPage: true });
-});
-
-test("inspector in Chromium: no script errors, no external requests; everything closes", async () => {
-  const { close, inspector, problems } = await session();
+  const card = `[data-daemon-id="${hex(ingest.daemonId)}"]`;
+  const otherCard = `[data-daemon-id="${hex(enricher.daemonId)}"]`;
   try {
-    assert.deepEqual(problems, []);
+    const { page } = browser;
+    await page.goto(inspector.url);
+    await page.waitForSelector("#status[data-state=live]", { timeout: 30_000 });
+    assert.deepEqual(await page.locator("#daemons .daemon .name").allTextContents(), ["ingest", "enricher"]);
+    assert.equal(await activeStateIn(page, `${card} .chart`), "state:running.normal");
+    assert.equal(await activeStateIn(page, "#maintenance-chart"), "state:Active");
+    assert.match(await page.locator("#log ol").innerText(), /daemon "enricher" registered/);
+
+    // Events processed on the node show up in the daemon's counters.
+    assert.equal(sdk.ingestBatch(ingest.daemonId, Array.from({ length: 42 }, (_, i) => bytes(`event ${i}`))), 42);
+    await clock.advance(0);
+    await waitForText(page, `${card} .stats`, /processed\s+42/);
+    assert.match(await page.locator(`${card} .facts`).innerText(), /ingested\s+42[\s\S]*outputs\s+42/);
+
+    // The operator enters maintenance; 1.2 s later the page counts down the drain deadline.
+    sdk.admin.enterMaintenance({ drainForMs: 30_000 });
+    await clock.advance(1_200);
+    await waitForActive(page, "#maintenance-chart", "state:EnteringMaintenance");
+    await waitForText(page, "#maintenance-facts", /deadline in 28\.8 s/);
+    assert.equal(await activeStateIn(page, `${card} .chart`), "state:draining");
+    assert.equal(await page.locator(card).getAttribute("data-lifecycle"), "draining");
+    assert.equal(await activeStateIn(page, `${otherCard} .chart`), "state:draining");
+    assert.match(await page.locator("#log ol").innerText(), /maintenance: Active → EnteringMaintenance/);
+
+    // A snapshot that cannot be read is shown, not swallowed; the next good update clears it.
+    broken = true;
+    await waitForText(page, "#problem", /getSnapshot\(\) threw: runtime is shutting down/);
+    broken = false;
+    await ingest.exit();
+    await waitForActive(page, `${card} .chart`, "state:drained");
+    assert.equal(await page.locator("#problem").isVisible(), false);
+    assert.deepEqual(browser.problems, []);
   } finally {
-    await close();
+    await browser.close();
     await inspector.close();
+    await sdk.shutdown();
   }
 });

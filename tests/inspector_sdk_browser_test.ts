@@ -24,7 +24,7 @@ test("sdk.inspect: the page follows a real drain driven through sdk.admin", asyn
     const { page } = browser;
     const card = (handle: MeshOsDaemonHandle) => `[data-daemon-id="${hex(handle.daemonId)}"] .chart`;
     await page.goto(inspector.url);
-    await page.waitForSelector("#status[data-state=live]", { timeout: 10_000 });
+    await page.waitForSelector("#status[data-state=live]", { timeout: 30_000 });
     assert.deepEqual(await page.locator("#daemons .daemon .name").allTextContents(), ["ingest", "enricher"]);
     assert.equal(await activeStateIn(page, card(ingest)), "state:running.normal");
     assert.equal(await activeStateIn(page, "#maintenance-chart"), "state:Active");
