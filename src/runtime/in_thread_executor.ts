@@ -14,7 +14,7 @@ import {
 } from "../contract/daemon_spec.ts";
 import { LOG_ERROR, LOG_WARN } from "../contract/log_level.ts";
 import type { CausalEvent, DaemonControl, MeshOsDaemon } from "../contract/types.ts";
-import { type Clock, systemClock, type TimerId } from "./clock.ts";
+import type { Clock, TimerId } from "./clock.ts";
 import type { DaemonExecutor, SlotRun } from "./daemon_executor.ts";
 import { payloadCopier } from "./payload_copier.ts";
 
@@ -36,10 +36,10 @@ export class InThreadExecutor implements DaemonExecutor {
   #pumpQueued = false;
   #deferredTurn: TimerId | null = null;
 
-  constructor(run: SlotRun, daemon: MeshOsDaemon, options: { clock?: Clock } = {}) {
+  constructor(run: SlotRun, daemon: MeshOsDaemon, clock: Clock) {
     this.#run = run;
     this.#daemon = daemon;
-    this.#clock = options.clock ?? systemClock();
+    this.#clock = clock;
   }
 
   wake(): void {

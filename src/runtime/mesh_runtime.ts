@@ -139,7 +139,7 @@ export class MeshRuntime implements SlotHost {
       channel,
       outputCapacity: this.#parts.outputCapacity,
       backoff: this.#parts.backoff,
-      executor: executorFor(spec, options.worker),
+      executor: executorFor(spec, options.worker, this.clock),
     });
     this.#slots.set(daemonId, slot);
     this.#stoppedRows = this.#stoppedRows.filter((row) => row.daemonId !== hexId(daemonId));
@@ -465,7 +465,7 @@ function randomU64(): bigint {
 }
 
 /** Where `spec`'s code runs: in the loaded `worker`, or on this thread. */
-function executorFor(spec: DaemonSpec, worker: LoadedDaemonWorker | undefined): ExecutorFactory {
+function executorFor(spec: DaemonSpec, worker: LoadedDaemonWorker | undefined, clock: Clock): ExecutorFactory {
   if (worker) return (run) => new WorkerExecutor(run, worker);
   const daemon = spec.daemon;
   if (!daemon) {
@@ -474,5 +474,5 @@ function executorFor(spec: DaemonSpec, worker: LoadedDaemonWorker | undefined): 
       `daemon "${spec.name}": no daemon object and no Worker to run it in; expected a daemon or a worker option`,
     );
   }
-  return (run) => new InThreadExecutor(run, daemon);
+  return (run) => new InThreadExecutor(run, daemon, clock);
 }
