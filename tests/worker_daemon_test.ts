@@ -6,12 +6,19 @@ import assert from "node:assert/strict";
 import { Identity, type MeshOsDaemonSdk } from "../mod.ts";
 import type { CausalEvent, WorkerDaemonOptions } from "../mod.ts";
 import { assertChainLink, type CausalLink, decodeCausalLink, genesisLink } from "../src/identity/causal_chain.ts";
-import { liveDaemonWorkers } from "../src/runtime/worker_executor.ts";
 import { test } from "./_harness.ts";
 import { bytes, rejectsWithKind, startManual } from "./_sdk_fixtures.ts";
 
 const FIXTURES = new URL("./_fixtures/worker_daemons.ts", import.meta.url);
 const decoder = new TextDecoder();
+
+/** Daemon Workers alive in this process, as a fresh node's snapshot reports them. */
+async function liveWorkersNow(): Promise<number> {
+  const { sdk } = await startManual();
+  const live = sdk.snapshot().liveDaemonWorkers;
+  await sdk.shutdown();
+  return live;
+}
 
 function worker(exportName?: string): { worker: WorkerDaemonOptions } {
   return { worker: { module: FIXTURES, exportName } };
@@ -103,9 +110,9 @@ function texts(events: readonly CausalEvent[]): string[] {
 test("worker: events ingested here are processed in the Worker; both causal chains are correct", async () => {
   const ingress = Identity.fromSeed(new Uint8Array(32).fill(0x0b));
   const { sdk } = await startManual({}, { ingressIdentity: ingress });
-  const workersBefore = liveDaemonWorkers();
+  const workersBefore = sdk.snapshot().liveDaemonWorkers;
   const handle = await sdk.registerDaemon({ name: "links" }, Identity.generate(), worker("links"));
-  assert.equal(liveDaemonWorkers(), workersBefore + 1);
+  assert.equal(sdk.snapshot().liveDaemonWorkers, workersBefore + 1);
   assert.equal(row(sdk).runsIn, "worker");
   const { outputs, reach } = collect(sdk, handle.daemonId);
   assert.equal(sdk.ingest(handle.daemonId, bytes("a")), true);
@@ -129,7 +136,7 @@ test("worker: events ingested here are processed in the Worker; both causal chai
     [2504, 2504, 2504, 0],
   );
   await sdk.shutdown();
-  assert.equal(liveDaemonWorkers(), workersBefore);
+  assert.equal(await liveWorkersNow(), workersBefore, "shutdown terminated the daemon's Worker");
 });
 
 test("worker: onControl in the Worker sees DrainStart; nextControl() on the handle too", async () => {
@@ -199,7 +206,7 @@ test("worker: admin.restartDaemon restarts a crash-looping Worker daemon at once
 
 test("worker: a Worker that closes itself is a crash; a fresh Worker is restored from the last snapshot", async () => {
   const { sdk, clock } = await startManual();
-  const workersBefore = liveDaemonWorkers();
+  const workersBefore = sdk.snapshot().liveDaemonWorkers;
   const handle = await sdk.registerDaemon({ name: "closer" }, Identity.generate(), worker("closer"));
   const { outputs, reach } = collect(sdk, handle.daemonId);
   sdk.ingestBatch(handle.daemonId, [bytes("x"), bytes("close-later")]); // self.close() after process()
@@ -210,10 +217,10 @@ test("worker: a Worker that closes itself is a crash; a fresh Worker is restored
   sdk.ingest(handle.daemonId, bytes("report"));
   await reach(1); // the report
   assert.equal(texts(outputs)[0], "3@2"); // restored from the snapshot after x, close-later
-  assert.equal(liveDaemonWorkers(), workersBefore + 1);
+  assert.equal(sdk.snapshot().liveDaemonWorkers, workersBefore + 1);
   assertWholeChain(outputs, handle.daemonId);
   await sdk.shutdown();
-  assert.equal(liveDaemonWorkers(), workersBefore);
+  assert.equal(await liveWorkersNow(), workersBefore, "shutdown terminated the daemon's Worker");
 });
 
 test("worker: an uncaught error in the Worker is a crash, not a hang", async () => {
@@ -256,28 +263,28 @@ test("worker: an event whose process() ends the Worker every time is dead-letter
 
 test("worker: gracefulShutdown, exit, stopDaemon and sdk.shutdown terminate the Worker", async () => {
   const { sdk, clock } = await startManual();
-  const workersBefore = liveDaemonWorkers();
+  const workersBefore = sdk.snapshot().liveDaemonWorkers;
   const register = () => sdk.registerDaemon({ name: "echo" }, Identity.generate(), worker());
   const [graceful, exiting, stopped] = [await register(), await register(), await register()];
   await register();
-  assert.equal(liveDaemonWorkers(), workersBefore + 4);
+  assert.equal(sdk.snapshot().liveDaemonWorkers, workersBefore + 4);
   const shutdown = graceful.gracefulShutdown(50n);
   await clock.advance(50);
   await shutdown;
-  assert.equal(liveDaemonWorkers(), workersBefore + 3);
+  assert.equal(sdk.snapshot().liveDaemonWorkers, workersBefore + 3);
   await exiting.exit();
-  assert.equal(liveDaemonWorkers(), workersBefore + 2);
+  assert.equal(sdk.snapshot().liveDaemonWorkers, workersBefore + 2);
   const stopping = sdk.admin.stopDaemon(stopped.daemonId, { graceMs: 50n });
   await clock.advance(50);
   await stopping;
-  assert.equal(liveDaemonWorkers(), workersBefore + 1);
+  assert.equal(sdk.snapshot().liveDaemonWorkers, workersBefore + 1);
   await sdk.shutdown();
-  assert.equal(liveDaemonWorkers(), workersBefore);
+  assert.equal(await liveWorkersNow(), workersBefore, "shutdown terminated the daemon's Worker");
 });
 
 test("worker: bad options are invalid_argument; a module that cannot serve is invalid_daemon, nothing left running", async () => {
   const { sdk } = await startManual();
-  const workersBefore = liveDaemonWorkers();
+  const workersBefore = sdk.snapshot().liveDaemonWorkers;
   const id = Identity.generate();
   const named = { name: "w" };
   await rejectsWithKind(sdk.registerDaemon(named, id, 5 as never), "invalid_argument", /^options: expected an object/);
@@ -302,12 +309,12 @@ test("worker: bad options are invalid_argument; a module that cannot serve is in
   await rejectsWithKind(load(FIXTURES, "missing"), "invalid_daemon", /has no export "missing"/);
   await rejectsWithKind(load(FIXTURES, "notADaemon"), "invalid_daemon", /daemon has no `process` method/);
   await rejectsWithKind(sdk.registerDaemon({ name: "" }, id, worker()), "invalid_daemon", /`name` must not be empty/);
-  assert.equal(liveDaemonWorkers(), workersBefore);
+  assert.equal(sdk.snapshot().liveDaemonWorkers, workersBefore);
   assert.deepEqual(sdk.snapshot().daemons, []);
   const handle = await sdk.registerDaemon(named, id, worker());
   await rejectsWithKind(sdk.registerDaemon(named, id, worker()), "register_failed", /already registered/);
-  assert.equal(liveDaemonWorkers(), workersBefore + 1);
+  assert.equal(sdk.snapshot().liveDaemonWorkers, workersBefore + 1);
   await handle.exit();
-  assert.equal(liveDaemonWorkers(), workersBefore);
+  assert.equal(sdk.snapshot().liveDaemonWorkers, workersBefore);
   await sdk.shutdown();
 });

@@ -37,7 +37,7 @@ import { ControlRouter } from "./control_router.ts";
 import { DaemonSlot, hexId, type SlotHost } from "./daemon_slot.ts";
 import type { ExecutorFactory } from "./daemon_executor.ts";
 import { InThreadExecutor } from "./in_thread_executor.ts";
-import { type LoadedDaemonWorker, WorkerExecutor } from "./worker_executor.ts";
+import { liveDaemonWorkers, type LoadedDaemonWorker, WorkerExecutor } from "./worker_executor.ts";
 import { EventQueue } from "./event_queue.ts";
 import type { DaemonSnapshot, DeadLetterSnapshot, RuntimeSnapshot } from "./runtime_snapshot.ts";
 import { LOG_INFO, LOG_WARN, type LogSeverity } from "../contract/log_level.ts";
@@ -315,6 +315,7 @@ export class MeshRuntime implements SlotHost {
       eventQueue: { depth: this.#events.depth, capacity: this.#events.capacity, rejected: this.#events.rejected },
       daemons: [...[...this.#slots.values()].map((slot) => slot.describe()), ...this.#stoppedRows],
       droppedControlEvents: this.router.droppedTotal,
+      liveDaemonWorkers: liveDaemonWorkers(),
       log: {
         records: this.#closed ? [] : ring.records().map((r) => ({
           seq: Number(r.seq),

@@ -93,6 +93,8 @@ export interface RuntimeSnapshot {
   eventQueue: { depth: number; capacity: number; rejected: number };
   daemons: DaemonSnapshot[];
   droppedControlEvents: number;
+  /** Daemon Workers started and not yet terminated in this process, of every node in it. */
+  liveDaemonWorkers: number;
   log: { records: LogRecordSnapshot[]; dropped: number; truncated: number };
   deadLetters: DeadLetterSnapshot[];
   /** Dead letters evicted from the bounded list. */

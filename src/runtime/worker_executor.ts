@@ -53,7 +53,7 @@ let liveWorkers = 0;
 /** Worker starts run one after another (see the FFI note above). */
 let spawnTurn: Promise<unknown> = Promise.resolve();
 
-/** Daemon Workers started and not yet terminated, in this process (tests check none leak). */
+/** Daemon Workers started and not yet terminated, in this process (shown in the runtime snapshot). */
 export function liveDaemonWorkers(): number {
   return liveWorkers;
 }

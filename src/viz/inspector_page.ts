@@ -100,6 +100,7 @@ function renderNode(s) {
     stat("queue rejected", q.rejected, q.rejected > 0),
     stat("dropped control", s.droppedControlEvents, s.droppedControlEvents > 0),
     stat("daemons", s.daemons.length),
+    stat("daemon workers", s.liveDaemonWorkers),
   );
   const facts = [fact("since", ms(m.sinceMs))];
   if (m.deadlineRemainingMs !== null) facts.push(fact("deadline in", ms(m.deadlineRemainingMs)));
