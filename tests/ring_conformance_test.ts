@@ -1,11 +1,11 @@
 /**
- * One behaviour, four implementations: every test here runs against each ring backend that loads
- * (bun-ffi or deno-ffi, wasm, js).
+ * One behaviour, four implementations: every test here runs against each ring backend (bun-ffi
+ * or deno-ffi, wasm, js); the first test fails when one of them does not load.
  */
 
 import assert from "node:assert/strict";
 import { test } from "./_harness.ts";
-import { backends, expectedFailures } from "./_ring_backends.ts";
+import { assertEveryBackendLoaded, backends } from "./_ring_backends.ts";
 import { MeshOsSdkError } from "../src/errors/meshos_sdk_error.ts";
 import { type AbiRingBackend, ringHandle } from "../src/ffi/_abi_rings.ts";
 import { FrameBuilder } from "../src/ffi/frame_builder.ts";
@@ -25,19 +25,25 @@ function popAll(ring: RecordRing, max = 1 << 20): { payload: number[]; type: num
   return out;
 }
 
-function assertInvalid(fn: () => unknown, pattern: RegExp): void {
+function assertKind(fn: () => unknown, kind: string, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof MeshOsSdkError, `expected MeshOsSdkError, got ${err}`);
-    assert.equal(err.kind, "invalid_argument");
+    assert.ok(err instanceof MeshOsSdkError, `expected MeshOsSdkError(${kind}), got ${err}`);
+    assert.equal(err.kind, kind, err.message);
     assert.match(err.detail, pattern);
     return true;
   });
 }
 
-test("ring backends: every built artifact loads", () => {
-  assert.deepEqual(expectedFailures.map(([choice, err]) => `${choice}: ${err.message}`), []);
-  assert.ok(backends.some((b) => b.name === "js"));
-});
+function assertInvalid(fn: () => unknown, pattern: RegExp): void {
+  assertKind(fn, "invalid_argument", pattern);
+}
+
+/** A closed ring is `loop_closed`, naming the method and the backend. */
+function assertClosed(fn: () => unknown, kind: "RecordRing" | "LogRing", method: string, backend: RingBackend): void {
+  assertKind(fn, "loop_closed", new RegExp(`^${kind}\\.${method}: the ${backend.name} ring is closed; expected a ring that is still open$`));
+}
+
+test("ring conformance: native, wasm and js all load (the test script builds zig/)", assertEveryBackendLoaded);
 
 function ringTest(name: string, body: (backend: RingBackend, producers: "single" | "multi") => void): void {
   for (const backend of backends) {
@@ -193,10 +199,10 @@ ringTest("close is idempotent and later calls throw", (backend, producers) => {
   const ring = backend.createRing({ capacityBytes: 64, producers });
   ring.close();
   ring.close();
-  assert.throws(() => ring.tryPush(new Uint8Array(1)), /closed/);
-  assert.throws(() => ring.pushBatch([new Uint8Array(1)]), /closed/);
-  assert.throws(() => ring.popBatch(1, () => {}), /closed/);
-  assert.throws(() => ring.depth(), /closed/);
+  assertClosed(() => ring.tryPush(new Uint8Array(1)), "RecordRing", "tryPush", backend);
+  assertClosed(() => ring.pushBatch([new Uint8Array(1)]), "RecordRing", "pushBatch", backend);
+  assertClosed(() => ring.popBatch(1, () => {}), "RecordRing", "popBatch", backend);
+  assertClosed(() => ring.depth(), "RecordRing", "depth", backend);
 });
 
 ringTest("the payload view is the record's bytes only during the visit", (backend, producers) => {
@@ -240,8 +246,8 @@ backendTest("log ring stamps seq from 1 and keeps the newest records", (backend)
   assert.equal(log.truncated(), 0n);
   log.close();
   log.close();
-  assert.throws(() => log.append(0, null, 0, "x"), /closed/);
-  assert.throws(() => log.records(), /closed/);
+  assertClosed(() => log.append(0, null, 0, "x"), "LogRing", "append", backend);
+  assertClosed(() => log.records(), "LogRing", "records", backend);
 });
 
 backendTest("log ring keeps full 64-bit daemon ids and large timestamps", (backend) => {
@@ -368,7 +374,10 @@ ringTest("popBatch with maxRecords 0 pops nothing and keeps the records", (backe
 ringTest("popBatch called from its own visitor throws instead of consuming twice", (backend, producers) => {
   const ring = backend.createRing({ capacityBytes: 256, producers });
   for (let i = 0; i < 3; i++) ring.tryPush(new Uint8Array([i]), i);
-  assert.throws(() => ring.popBatch(10, () => ring.popBatch(1, () => {})), /called from a visitor of the same/);
+  assertInvalid(
+    () => ring.popBatch(10, () => ring.popBatch(1, () => {})),
+    new RegExp(`^RecordRing\\.popBatch: called from a visitor of the same ${backend.name} ring; expected one consumer`),
+  );
   assert.equal(ring.depth(), 2);
   assert.deepEqual(popAll(ring).map((r) => r.type), [1, 2]);
   ring.close();
@@ -412,14 +421,33 @@ ringTest("popBatchInPlace: limits, a throwing visitor, reentry and bad arguments
     if (type === 3) throw new Error("visitor failed");
   }), /visitor failed/);
   assert.equal(ring.depth(), 2);
-  assert.throws(() => ring.popBatchInPlace(10, () => ring.popBatchInPlace(1, () => {})), /called from a visitor/);
+  assertInvalid(() => ring.popBatchInPlace(10, () => ring.popBatchInPlace(1, () => {})), /popBatchInPlace: called from a visitor/);
   assert.equal(ring.depth(), 1);
   assertInvalid(() => ring.popBatchInPlace(1.5, () => {}), /maxRecords.*received 1.5/);
   assertInvalid(() => ring.popBatchInPlace(1, "no" as never), /visit: expected a function/);
   assert.deepEqual(popAllInPlace(ring), [{ payload: [5], type: 5 }]);
   ring.close();
-  assert.throws(() => ring.popBatchInPlace(1, () => {}), /closed/);
-  assert.throws(() => ring.pushFrames(new Uint8Array(0)), /closed/);
+  assertClosed(() => ring.popBatchInPlace(1, () => {}), "RecordRing", "popBatchInPlace", backend);
+  assertClosed(() => ring.pushFrames(new Uint8Array(0)), "RecordRing", "pushFrames", backend);
+});
+
+ringTest("a record header overwritten by a visitor is backend_unavailable, naming offset and length", (backend, producers) => {
+  const ring = backend.createRing({ capacityBytes: 256, producers });
+  ring.tryPush(new Uint8Array([1, 2, 3]), 1); // one 16-byte record at offset 0
+  ring.tryPush(new Uint8Array([4]), 2); // the next at offset 16
+  const visited: number[] = [];
+  assertKind(
+    () =>
+      ring.popBatchInPlace(10, (b, offset, _length, type) => {
+        visited.push(type);
+        // popBatchInPlace hands over the whole region: write a lying length into the next header.
+        new DataView(b.buffer, b.byteOffset).setUint32(offset - 8 + 16, 0xff_ffff, true);
+      }),
+    "backend_unavailable",
+    /^RecordRing: the \S+ ring's record at offset 16 has length 16777215; expected a committed record inside the data region/,
+  );
+  assert.deepEqual(visited, [1], "the first record was visited, the lying one was not");
+  ring.close();
 });
 
 ringTest("pushFrames accepts the prefix that fits, across the wrap, in order", (backend, producers) => {
@@ -501,13 +529,15 @@ for (const backend of backends) {
     assert.equal(owner.tryPush(bytes(6, 2), 2), true);
     assert.deepEqual(popAll(owner), [{ payload: [...bytes(5, 1)], type: 1 }, { payload: [...bytes(6, 2)], type: 2 }]);
     attached.close();
-    assert.throws(() => attached.tryPush(new Uint8Array(1)), /closed/);
+    assertClosed(() => attached.tryPush(new Uint8Array(1)), "RecordRing", "tryPush", backend);
     assert.equal(owner.tryPush(bytes(3, 3), 3), true, "the owner's ring is still alive");
     const handle = ringHandle(owner);
     owner.close();
-    assert.throws(() => attach(handle), /meshos_ring_info\(\d+\) failed with bad_handle/);
+    assertInvalid(() => attach(handle), /^meshos_ring_info\(\d+\) failed with bad_handle; expected a live ring$/);
     assertInvalid(() => attach(-1), /handle: expected a ring handle/);
-    assert.throws(() => ringHandle(backends.find((b) => b.name === "js")!.createRing({ capacityBytes: 64, producers: "single" })), /ringHandle: expected a ring of the bun-ffi or deno-ffi backend/);
+    const jsRing = backends.find((b) => b.name === "js")!.createRing({ capacityBytes: 64, producers: "single" });
+    assertInvalid(() => ringHandle(jsRing), /^ringHandle: expected a ring of the bun-ffi or deno-ffi backend, received a JsRecordRing$/);
+    jsRing.close();
   });
 }
 

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { test } from "./_harness.ts";
-import { backends } from "./_ring_backends.ts";
+import { assertEveryBackendLoaded, backends } from "./_ring_backends.ts";
 import { FrameBuilder } from "../src/ffi/frame_builder.ts";
 import type { RingBackend } from "../src/ffi/ring_backend.ts";
 
@@ -122,6 +122,8 @@ function runRing(backend: RingBackend, producers: "single" | "multi", capacity: 
     ring.close();
   }
 }
+
+test("ring property: native, wasm and js all load (the test script builds zig/)", assertEveryBackendLoaded);
 
 for (const backend of backends) {
   for (const producers of ["single", "multi"] as const) {

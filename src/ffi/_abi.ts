@@ -84,18 +84,45 @@ export function statusName(status: number): string {
 }
 
 /**
- * The error for a failed call: `invalid_argument` for what the caller got wrong (lengths, types,
- * capacities), a plain Error for the rest. `what` names the call and the value, e.g.
+ * The error for a failed call, by whose fault it is: `invalid_argument` for what the caller got
+ * wrong (lengths, types, capacities, handles), `queue_full` for a ring at capacity, and
+ * `backend_unavailable` for what the library cannot do (out of memory or handles, a corrupt ring,
+ * or an answer this TypeScript does not expect). `what` names the call and the value, e.g.
  * `meshos_ring_push(payload of 99 bytes)`.
+ *
+ * @example
+ * ```ts
+ * statusError(Status.bad_length, "meshos_ring_push(payload of 99 bytes)", "ok or full").kind; // "invalid_argument"
+ * ```
  */
-export function statusError(status: number, what: string, expected: string): Error {
+export function statusError(status: number, what: string, expected: string): MeshOsSdkError {
   const detail = `${what} failed with ${statusName(status)}; expected ${expected}`;
   switch (status) {
+    case Status.null_handle:
+    case Status.bad_handle:
     case Status.bad_length:
     case Status.bad_capacity:
     case Status.bad_type:
+    case Status.bad_argument:
       return new MeshOsSdkError("invalid_argument", detail);
+    case Status.full:
+      return new MeshOsSdkError("queue_full", detail);
     default:
-      return new Error(detail);
+      return new MeshOsSdkError("backend_unavailable", detail);
   }
+}
+
+/**
+ * The error of a backend that cannot load or cannot go on: `backend_unavailable`, naming the
+ * backend asked for and why.
+ *
+ * @example
+ * ```ts
+ * throw unavailableError("wasm", "/x/meshos.wasm speaks ABI 1; expected ABI 2 (rebuild zig/)");
+ * ```
+ */
+export function unavailableError(backend: string, why: string, cause?: unknown): MeshOsSdkError {
+  const error = new MeshOsSdkError("backend_unavailable", `the ${backend} backend is unavailable: ${why}`);
+  if (cause !== undefined) error.cause = cause;
+  return error;
 }

@@ -268,7 +268,12 @@ class AbiRecordRing implements RecordRing {
       released = this.#release(this.#handle, consumed, null);
     }
     if (released !== Status.ok) throw statusError(released, `meshos_ring_release(${consumed} bytes)`, "ok");
-    if (visited !== records) throw new Error(`meshos_ring_read described ${records} records, found ${visited}`);
+    if (visited !== records) {
+      throw new MeshOsSdkError(
+        "backend_unavailable",
+        `meshos_ring_read described ${records} records, found ${visited}; expected the records it described`,
+      );
+    }
     return visited;
   }
 
@@ -293,7 +298,12 @@ class AbiRecordRing implements RecordRing {
  */
 export function ringHandle(ring: RecordRing): number {
   if (!(ring instanceof AbiRecordRing)) {
-    throw new Error(`ringHandle: expected a ring of the bun-ffi or deno-ffi backend, received ${ring}`);
+    throw new MeshOsSdkError(
+      "invalid_argument",
+      `ringHandle: expected a ring of the bun-ffi or deno-ffi backend, received ${
+        typeof ring === "object" && ring !== null ? `a ${ring.constructor.name}` : describeValue(ring)
+      }`,
+    );
   }
   return ring.handle;
 }

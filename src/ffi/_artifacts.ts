@@ -29,3 +29,6 @@ export function libraryPath(): string {
 export function wasmPath(): string {
   return readEnv(WASM_ENV) ?? fileURLToPath(new URL("../../zig/zig-out/bin/meshos.wasm", import.meta.url));
 }
+
+/** How to build the artifacts, for the errors of a backend that finds none or a stale one. */
+export const BUILD_HINT = "build them with: cd zig && python3 -m ziglang build -Doptimize=ReleaseFast";

@@ -247,21 +247,34 @@ export function checkLogAppend(level: number, daemonId: bigint | null, tsMs: num
   }
 }
 
-/** The error every backend throws when a closed ring is used. */
-export function closedError(kind: "RecordRing" | "LogRing", backend: string, method: string): Error {
-  return new Error(`${kind}.${method}: the ${backend} ring is closed; expected a ring that is still open`);
+/**
+ * The error every backend throws when a closed ring is used: `loop_closed`, as upstream says of a
+ * queue whose loop has exited (nothing reads or writes a closed ring again).
+ */
+export function closedError(kind: "RecordRing" | "LogRing", backend: string, method: string): MeshOsSdkError {
+  return new MeshOsSdkError(
+    "loop_closed",
+    `${kind}.${method}: the ${backend} ring is closed; expected a ring that is still open`,
+  );
 }
 
-/** The error every backend throws when a `popBatch` visitor calls `popBatch` on the same ring. */
-export function reenteredError(backend: string, method = "popBatch"): Error {
-  return new Error(
+/**
+ * The error every backend throws when a `popBatch` visitor calls `popBatch` on the same ring:
+ * `invalid_argument` (the visitor passed in is what misbehaves).
+ */
+export function reenteredError(backend: string, method = "popBatch"): MeshOsSdkError {
+  return invalid(
     `RecordRing.${method}: called from a visitor of the same ${backend} ring; expected one consumer at a time`,
   );
 }
 
-/** The error a ring throws when its memory fails a consistency check while being read. */
-export function corruptError(backend: string, offset: number, length: number): Error {
-  return new Error(
+/**
+ * The error a ring throws when its memory fails a consistency check while being read:
+ * `backend_unavailable` (the ring can no longer be served; no argument of the call is at fault).
+ */
+export function corruptError(backend: string, offset: number, length: number): MeshOsSdkError {
+  return new MeshOsSdkError(
+    "backend_unavailable",
     `RecordRing: the ${backend} ring's record at offset ${offset} has length ${length}; expected a ` +
       `committed record inside the data region (the ring memory was overwritten)`,
   );

@@ -8,10 +8,10 @@
  */
 
 import { existsSync } from "node:fs";
-import { ABI_SYMBOLS, ABI_VERSION, type AbiParam } from "./_abi.ts";
+import { ABI_SYMBOLS, ABI_VERSION, type AbiParam, unavailableError } from "./_abi.ts";
 import { type AbiCall, type AbiCalls, type AbiHost, fixedMemory, type HostMemory, jsMemory } from "./_abi_host.ts";
 import { type AbiRingBackend, createAbiBackend } from "./_abi_rings.ts";
-import { libraryPath } from "./_artifacts.ts";
+import { BUILD_HINT, libraryPath } from "./_artifacts.ts";
 
 /** The corner of `bun:ffi` used here. */
 interface BunFfi {
@@ -29,10 +29,14 @@ const BUN_TYPES: Record<AbiParam | "pointer", string> = {
   pointer: "ptr",
 };
 
+/** How the errors name this backend: the family asked for and the host serving it. */
+const BACKEND = "native (bun-ffi)";
+
 let loading: Promise<AbiRingBackend> | undefined;
 
 /**
- * Opens the library with `bun:ffi` (once per JS thread); throws an Error saying why when it cannot.
+ * Opens the library with `bun:ffi` (once per JS thread); throws `backend_unavailable` saying why
+ * when it cannot (not Bun, no library, not loadable, wrong ABI).
  *
  * @example
  * ```ts
@@ -49,12 +53,10 @@ export function loadBunBackend(): Promise<AbiRingBackend> {
 }
 
 async function open(): Promise<AbiRingBackend> {
-  if (!("Bun" in globalThis)) throw new Error("bun:ffi needs Bun");
+  if (!("Bun" in globalThis)) throw unavailableError(BACKEND, "bun:ffi needs Bun; expected to run under Bun");
   const path = libraryPath();
   if (!existsSync(path)) {
-    throw new Error(
-      `no native library at ${path}; build it with: cd zig && python3 -m ziglang build -Doptimize=ReleaseFast`,
-    );
+    throw unavailableError(BACKEND, `no native library at ${path}; expected one there (${BUILD_HINT})`);
   }
   const specifier = "bun:ffi";
   const ffi = (await import(specifier)) as BunFfi;
@@ -68,14 +70,14 @@ async function open(): Promise<AbiRingBackend> {
   try {
     library = ffi.dlopen(path, definitions);
   } catch (cause) {
-    throw new Error(`dlopen(${path}) failed: ${(cause as Error).message}`, { cause });
+    throw unavailableError(BACKEND, `dlopen(${path}) failed: ${(cause as Error).message}; expected the MeshOS library built from zig/`, cause);
   }
   const symbols = library.symbols;
   const calls = symbols as unknown as AbiCalls;
   const version = symbols.meshos_abi_version() as number;
   if (version !== ABI_VERSION) {
     library.close();
-    throw new Error(`${path} speaks ABI ${version}; expected ABI ${ABI_VERSION} (rebuild zig/)`);
+    throw unavailableError(BACKEND, `${path} speaks ABI ${version}; expected ABI ${ABI_VERSION} (${BUILD_HINT})`);
   }
   const host: AbiHost = {
     name: "bun-ffi",
@@ -84,7 +86,7 @@ async function open(): Promise<AbiRingBackend> {
     allocate: jsMemory,
     ringRegion(handle: number, bytes: number): HostMemory {
       const pointer = (symbols.meshos_ring_data as AbiCall)(handle);
-      if (!pointer) throw new Error(`meshos_ring_data(${handle}) returned null; expected a live ring`);
+      if (!pointer) throw unavailableError(BACKEND, `meshos_ring_data(${handle}) returned null; expected a live ring`);
       return fixedMemory(ffi.toArrayBuffer(pointer, 0, bytes));
     },
     pushFrames(handle: number, frames: Uint8Array, _capacityBytes: number, out: unknown): number {

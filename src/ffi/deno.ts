@@ -9,10 +9,10 @@
  */
 
 import { existsSync } from "node:fs";
-import { ABI_SYMBOLS, ABI_VERSION } from "./_abi.ts";
+import { ABI_SYMBOLS, ABI_VERSION, unavailableError } from "./_abi.ts";
 import { type AbiCalls, type AbiHost, fixedMemory, type HostMemory, jsMemory } from "./_abi_host.ts";
 import { type AbiRingBackend, createAbiBackend } from "./_abi_rings.ts";
-import { libraryPath } from "./_artifacts.ts";
+import { BUILD_HINT, libraryPath } from "./_artifacts.ts";
 import { permissionGranted } from "./_runtime_env.ts";
 
 /** The corner of the `Deno` namespace used here. */
@@ -50,11 +50,14 @@ function pointerMemory(deno: DenoFfi, bytes: number): HostMemory {
   return { ...memory, arg: pointer };
 }
 
+/** How the errors name this backend: the family asked for and the host serving it. */
+const BACKEND = "native (deno-ffi)";
+
 let loading: Promise<AbiRingBackend> | undefined;
 
 /**
- * Opens the library with `Deno.dlopen` (once per JS thread); throws an Error saying why when it
- * cannot (no `--allow-ffi`, no library, wrong ABI).
+ * Opens the library with `Deno.dlopen` (once per JS thread); throws `backend_unavailable` saying
+ * why when it cannot (not Deno, no `--allow-ffi`, no library, not loadable, wrong ABI).
  *
  * @example
  * ```ts
@@ -72,27 +75,29 @@ export function loadDenoBackend(): Promise<AbiRingBackend> {
 
 function open(): AbiRingBackend {
   const deno = (globalThis as { Deno?: DenoFfi }).Deno;
-  if (deno === undefined || "Bun" in globalThis) throw new Error("Deno.dlopen needs Deno");
+  if (deno === undefined || "Bun" in globalThis) {
+    throw unavailableError(BACKEND, "Deno.dlopen needs Deno; expected to run under Deno");
+  }
   const path = libraryPath();
   // Asking would block on a prompt in a terminal: only proceed when already granted.
-  if (!permissionGranted({ name: "ffi", path })) throw new Error(`opening ${path} needs --allow-ffi`);
+  if (!permissionGranted({ name: "ffi", path })) {
+    throw unavailableError(BACKEND, `opening ${path} needs --allow-ffi; expected the ffi permission granted`);
+  }
   if (!existsSync(path)) {
-    throw new Error(
-      `no native library at ${path}; build it with: cd zig && python3 -m ziglang build -Doptimize=ReleaseFast`,
-    );
+    throw unavailableError(BACKEND, `no native library at ${path}; expected one there (${BUILD_HINT})`);
   }
   let library: ReturnType<DenoFfi["dlopen"]>;
   try {
     library = deno.dlopen(path, DENO_SYMBOLS);
   } catch (cause) {
-    throw new Error(`Deno.dlopen(${path}) failed: ${(cause as Error).message}`, { cause });
+    throw unavailableError(BACKEND, `Deno.dlopen(${path}) failed: ${(cause as Error).message}; expected the MeshOS library built from zig/`, cause);
   }
   const symbols = library.symbols;
   const pushCallerFrames = symbols[PUSH_CALLER_FRAMES] as (...args: unknown[]) => number;
   const version = symbols.meshos_abi_version() as number;
   if (version !== ABI_VERSION) {
     library.close();
-    throw new Error(`${path} speaks ABI ${version}; expected ABI ${ABI_VERSION} (rebuild zig/)`);
+    throw unavailableError(BACKEND, `${path} speaks ABI ${version}; expected ABI ${ABI_VERSION} (${BUILD_HINT})`);
   }
   const host: AbiHost = {
     name: "deno-ffi",
@@ -101,7 +106,9 @@ function open(): AbiRingBackend {
     allocate: (bytes) => pointerMemory(deno, bytes),
     ringRegion(handle: number, bytes: number): HostMemory {
       const pointer = symbols.meshos_ring_data(handle) as object | null;
-      if (pointer === null) throw new Error(`meshos_ring_data(${handle}) returned null; expected a live ring`);
+      if (pointer === null) {
+        throw unavailableError(BACKEND, `meshos_ring_data(${handle}) returned null; expected a live ring`);
+      }
       return fixedMemory(deno.UnsafePointerView.getArrayBuffer(pointer, bytes));
     },
     pushFrames(handle: number, frames: Uint8Array, _capacityBytes: number, out: unknown): number {

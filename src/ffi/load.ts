@@ -5,7 +5,8 @@
  * @module
  */
 
-import { describeValue } from "../errors/meshos_sdk_error.ts";
+import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { unavailableError } from "./_abi.ts";
 import { createJsBackend } from "./js.ts";
 import { readEnv } from "./_runtime_env.ts";
 import type { RingBackend } from "./ring_backend.ts";
@@ -17,8 +18,12 @@ export type BackendChoice = "native" | "wasm" | "js";
 export interface LoadRingBackendOptions {
   /** Tried first; the others follow in the default order native → wasm → js. */
   prefer?: BackendChoice;
-  /** Told about each backend that was tried and did not load, with the reason. */
-  onFallback?: (choice: BackendChoice, reason: Error) => void;
+  /**
+   * Told about each backend that was tried and did not load, with the reason (a
+   * `backend_unavailable` error), before the next one is tried: how a caller makes a fallback
+   * visible.
+   */
+  onFallback?: (choice: BackendChoice, reason: MeshOsSdkError) => void;
 }
 
 /** The default order of {@link loadRingBackend}. */
@@ -32,7 +37,8 @@ function isChoice(value: unknown): value is BackendChoice {
 }
 
 /**
- * Loads exactly one backend family, or throws an Error saying why it cannot load here.
+ * Loads exactly one backend family, or throws `backend_unavailable` naming it and saying why it
+ * cannot load here (`invalid_argument` for a name that is no backend).
  *
  * @example
  * ```ts
@@ -40,6 +46,21 @@ function isChoice(value: unknown): value is BackendChoice {
  * ```
  */
 export async function loadBackend(choice: BackendChoice): Promise<RingBackend> {
+  if (!isChoice(choice)) {
+    throw new MeshOsSdkError(
+      "invalid_argument",
+      `backend: expected "native", "wasm" or "js", received ${describeValue(choice)}`,
+    );
+  }
+  try {
+    return await openBackend(choice);
+  } catch (cause) {
+    if (cause instanceof MeshOsSdkError && cause.kind === "backend_unavailable") throw cause;
+    throw unavailableError(choice, cause instanceof Error ? cause.message : String(cause), cause);
+  }
+}
+
+async function openBackend(choice: BackendChoice): Promise<RingBackend> {
   switch (choice) {
     case "native":
       return await (await import("./native.ts")).loadNativeBackend();
@@ -47,15 +68,14 @@ export async function loadBackend(choice: BackendChoice): Promise<RingBackend> {
       return await (await import("./wasm.ts")).loadWasmBackend();
     case "js":
       return createJsBackend();
-    default:
-      throw new Error(`backend: expected "native", "wasm" or "js", received ${describeValue(choice)}`);
   }
 }
 
 /**
  * Loads the ring backend. `MESHOS_BACKEND=native|wasm|js` forces one (a forced backend that cannot
- * load throws, saying why); otherwise `prefer` is tried first, then native → wasm → js, and the
- * first that loads wins. `js` always loads.
+ * load throws `backend_unavailable`, saying why); otherwise `prefer` is tried first, then
+ * native → wasm → js, and the first that loads wins (`js` always loads). Each backend passed over
+ * is reported to `onFallback`; the one chosen says what it is in its `name`.
  *
  * @example
  * ```ts
@@ -67,25 +87,32 @@ export async function loadRingBackend(options: LoadRingBackendOptions = {}): Pro
   const forced = readEnv(BACKEND_ENV);
   if (forced !== undefined) {
     if (!isChoice(forced)) {
-      throw new Error(`${BACKEND_ENV}: expected "native", "wasm" or "js", received ${describeValue(forced)}`);
+      throw new MeshOsSdkError(
+        "invalid_config",
+        `${BACKEND_ENV}: expected "native", "wasm" or "js", received ${describeValue(forced)}`,
+      );
     }
     try {
       return await loadBackend(forced);
     } catch (cause) {
-      const reason = cause instanceof Error ? cause.message : String(cause);
-      throw new Error(`${BACKEND_ENV}=${forced}: the ${forced} backend did not load: ${reason}`, { cause });
+      const error = new MeshOsSdkError("backend_unavailable", `${BACKEND_ENV}=${forced}: ${(cause as MeshOsSdkError).detail}`);
+      error.cause = cause;
+      throw error;
     }
   }
   const { prefer } = options;
   if (prefer !== undefined && !isChoice(prefer)) {
-    throw new Error(`prefer: expected "native", "wasm" or "js", received ${describeValue(prefer)}`);
+    throw new MeshOsSdkError(
+      "invalid_argument",
+      `prefer: expected "native", "wasm" or "js", received ${describeValue(prefer)}`,
+    );
   }
   const order = prefer ? [prefer, ...BACKEND_ORDER.filter((c) => c !== prefer)] : BACKEND_ORDER;
   for (const choice of order) {
     try {
       return await loadBackend(choice);
     } catch (cause) {
-      options.onFallback?.(choice, cause instanceof Error ? cause : new Error(String(cause)));
+      options.onFallback?.(choice, cause as MeshOsSdkError);
     }
   }
   return createJsBackend();
@@ -95,8 +122,8 @@ export async function loadRingBackend(options: LoadRingBackendOptions = {}): Pro
 export interface EveryBackend {
   /** The backends that loaded, in the default order. */
   loaded: RingBackend[];
-  /** Why each of the others did not. */
-  failures: Map<BackendChoice, Error>;
+  /** Why each of the others did not (`backend_unavailable` errors). */
+  failures: Map<BackendChoice, MeshOsSdkError>;
 }
 
 /**
@@ -110,12 +137,12 @@ export interface EveryBackend {
  */
 export async function loadEveryBackend(): Promise<EveryBackend> {
   const loaded: RingBackend[] = [];
-  const failures = new Map<BackendChoice, Error>();
+  const failures = new Map<BackendChoice, MeshOsSdkError>();
   for (const choice of BACKEND_ORDER) {
     try {
       loaded.push(await loadBackend(choice));
     } catch (cause) {
-      failures.set(choice, cause instanceof Error ? cause : new Error(String(cause)));
+      failures.set(choice, cause as MeshOsSdkError);
     }
   }
   return { loaded, failures };

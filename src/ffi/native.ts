@@ -5,12 +5,13 @@
  * @module
  */
 
+import { unavailableError } from "./_abi.ts";
 import { isBun, isDeno } from "./_runtime_env.ts";
 import type { AbiRingBackend } from "./_abi_rings.ts";
 
 /**
- * Opens the Zig library through this runtime's FFI (once per JS thread); throws an Error saying
- * why when it cannot. Its rings can be shared with other Workers (`ringHandle`, `attachRing`).
+ * Opens the Zig library through this runtime's FFI (once per JS thread); throws
+ * `backend_unavailable` saying why when it cannot. Its rings can be shared with other Workers (`ringHandle`, `attachRing`).
  *
  * @example
  * ```ts
@@ -20,5 +21,5 @@ import type { AbiRingBackend } from "./_abi_rings.ts";
 export async function loadNativeBackend(): Promise<AbiRingBackend> {
   if (isBun()) return await (await import("./bun.ts")).loadBunBackend();
   if (isDeno()) return await (await import("./deno.ts")).loadDenoBackend();
-  throw new Error("no FFI in this runtime; expected Bun or Deno");
+  throw unavailableError("native", "this runtime has no FFI; expected Bun or Deno");
 }

@@ -11,10 +11,11 @@
  */
 
 import { readFile } from "node:fs/promises";
-import { ABI_SYMBOLS, ABI_VERSION, type AbiName, Status, statusName } from "./_abi.ts";
+import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { ABI_SYMBOLS, ABI_VERSION, type AbiName, Status, statusError, unavailableError } from "./_abi.ts";
 import type { AbiCall, AbiCalls, AbiHost, HostMemory } from "./_abi_host.ts";
 import { createAbiBackend } from "./_abi_rings.ts";
-import { wasmPath } from "./_artifacts.ts";
+import { BUILD_HINT, wasmPath } from "./_artifacts.ts";
 import { checkFrames, framePrefixBytes, maxPayloadBytesFor } from "./_ring_format.ts";
 import { permissionGranted } from "./_runtime_env.ts";
 import type { RingBackend } from "./ring_backend.ts";
@@ -40,7 +41,13 @@ class WasmMemory implements HostMemory {
   }
 
   #refresh(): void {
-    if (this.#freed) throw new Error("wasm memory used after free");
+    if (this.#freed) {
+      // Only closing a ring frees memory a view may still be held for.
+      throw new MeshOsSdkError(
+        "loop_closed",
+        `wasm memory at ${this.arg} (${this.byteLength} bytes) used after it was freed; expected the memory of an open ring`,
+      );
+    }
     const buffer = this.#memory.buffer;
     this.#u8 = new Uint8Array(buffer, this.arg, this.byteLength);
     this.#u32 = new Uint32Array(buffer, this.arg, this.byteLength >>> 2);
@@ -70,12 +77,16 @@ class WasmMemory implements HostMemory {
   }
 }
 
-function wasmHost(instance: WebAssembly.Instance): AbiHost {
+function wasmHost(instance: WebAssembly.Instance, path: string): AbiHost {
   const exports = instance.exports as Record<string, unknown>;
   const memory = exports.memory;
-  if (!(memory instanceof WebAssembly.Memory)) throw new Error("meshos.wasm exports no memory");
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw unavailableError("wasm", `${path} exports no memory; expected a memory export (${BUILD_HINT})`);
+  }
   for (const name of Object.keys(ABI_SYMBOLS)) {
-    if (typeof exports[name] !== "function") throw new Error(`meshos.wasm lacks the export ${name}`);
+    if (typeof exports[name] !== "function") {
+      throw unavailableError("wasm", `${path} lacks the export ${name}; expected every ABI export (${BUILD_HINT})`);
+    }
   }
   const call = (name: AbiName) => exports[name] as AbiCall;
   const calls = Object.fromEntries(Object.keys(ABI_SYMBOLS).map((n) => [n, call(n as AbiName)])) as AbiCalls;
@@ -91,14 +102,14 @@ function wasmHost(instance: WebAssembly.Instance): AbiHost {
     allocate(bytes: number): HostMemory {
       const size = Math.max(8, Math.ceil(bytes / 8) * 8);
       const status = calls.meshos_buffer_create(size, boot.arg);
-      if (status !== Status.ok) throw new Error(`meshos_buffer_create(${size}) failed with ${statusName(status)}`);
+      if (status !== Status.ok) throw statusError(status, `meshos_buffer_create(${size} bytes)`, "ok");
       const handle = boot.u32()[0];
       const pointer = call("meshos_buffer_data")(handle);
       return new WasmMemory(memory, pointer, size, () => calls.meshos_buffer_destroy(handle));
     },
     ringRegion(handle: number, bytes: number): HostMemory {
       const pointer = call("meshos_ring_data")(handle);
-      if (pointer === 0) throw new Error(`meshos_ring_data(${handle}) returned null; expected a live ring`);
+      if (pointer === 0) throw unavailableError("wasm", `meshos_ring_data(${handle}) returned null; expected a live ring`);
       return new WasmMemory(memory, pointer, bytes, () => {});
     },
     pushFrames(handle: number, frames: Uint8Array, capacityBytes: number, out: unknown): number {
@@ -120,7 +131,8 @@ function wasmHost(instance: WebAssembly.Instance): AbiHost {
 let loading: Promise<RingBackend> | undefined;
 
 /**
- * Instantiates the wasm module (once per JS thread); throws an Error saying why when it cannot.
+ * Instantiates the wasm module (once per JS thread); throws `backend_unavailable` saying why when
+ * it cannot (no read permission, no file, not a MeshOS module, wrong ABI).
  *
  * @example
  * ```ts
@@ -139,25 +151,25 @@ export function loadWasmBackend(): Promise<RingBackend> {
 async function instantiate(): Promise<RingBackend> {
   const path = wasmPath();
   if (!permissionGranted({ name: "read", path })) {
-    throw new Error(`reading ${path} needs read permission (deno: --allow-read)`);
+    throw unavailableError("wasm", `reading ${path} needs read permission; expected it granted (deno: --allow-read)`);
   }
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (cause) {
-    throw new Error(
-      `cannot read ${path} (${
-        (cause as Error).message
-      }); build it with: cd zig && python3 -m ziglang build -Doptimize=ReleaseFast`,
-      { cause },
-    );
+    throw unavailableError("wasm", `cannot read ${path} (${(cause as Error).message}); ${BUILD_HINT}`, cause);
   }
-  const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-  const instance = await WebAssembly.instantiate(module, {});
-  const host = wasmHost(instance);
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>), {});
+  } catch (cause) {
+    const why = `${path} does not instantiate (${(cause as Error).message}); expected a wasm module (${BUILD_HINT})`;
+    throw unavailableError("wasm", why, cause);
+  }
+  const host = wasmHost(instance, path);
   const version = host.calls.meshos_abi_version();
   if (version !== ABI_VERSION) {
-    throw new Error(`${path} speaks ABI ${version}; expected ABI ${ABI_VERSION} (rebuild zig/)`);
+    throw unavailableError("wasm", `${path} speaks ABI ${version}; expected ABI ${ABI_VERSION} (${BUILD_HINT})`);
   }
   return createAbiBackend(host);
 }
