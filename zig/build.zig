@@ -1,5 +1,6 @@
 //! `zig build` installs the shared library (zig-out/lib/libmeshos.so) and the wasm32 module
-//! (zig-out/bin/meshos.wasm) from the same sources; `zig build test` runs the inline tests.
+//! (zig-out/bin/meshos.wasm) from the same sources; `zig build test` runs the inline tests and the
+//! ring stress tests (src/ring_stress_test.zig).
 
 const std = @import("std");
 
@@ -35,14 +36,23 @@ pub fn build(b: *std.Build) void {
     wasm.rdynamic = true;
     b.installArtifact(wasm);
 
-    const tests = b.addTest(.{
-        .root_module = b.createModule(.{
-            .root_source_file = b.path("src/root.zig"),
-            .target = target,
-            .optimize = b.option(std.builtin.OptimizeMode, "test-optimize", "Optimize mode of `zig build test`") orelse .debug,
-        }),
-    });
-    const run_tests = b.addRunArtifact(tests);
-    const test_step = b.step("test", "Run the inline tests");
-    test_step.dependOn(&run_tests.step);
+    const test_optimize = b.option(std.builtin.OptimizeMode, "test-optimize", "Optimize mode of `zig build test`") orelse .debug;
+    const test_step = b.step("test", "Run the inline tests and the ring stress tests");
+    const suites = [_]struct { root_source_file: []const u8, filters: []const []const u8 }{
+        // The inline tests of every file root.zig reaches.
+        .{ .root_source_file = "src/root.zig", .filters = &.{} },
+        // Only the stress tests: the inline tests of ring.zig, which it imports, already ran above.
+        .{ .root_source_file = "src/ring_stress_test.zig", .filters = &.{"Ring stress:"} },
+    };
+    for (suites) |suite| {
+        const tests = b.addTest(.{
+            .root_module = b.createModule(.{
+                .root_source_file = b.path(suite.root_source_file),
+                .target = target,
+                .optimize = test_optimize,
+            }),
+            .filters = suite.filters,
+        });
+        test_step.dependOn(&b.addRunArtifact(tests).step);
+    }
 }

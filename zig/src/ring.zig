@@ -1,8 +1,8 @@
 //! Bounded rings of variable-length records, single- or multi-producer, one consumer.
 //!
-//! A record is an 8-byte `Header` (length of header + payload, then type) followed by the payload,
-//! padded to 8 bytes. A record never straddles the end of the data region: the producer fills the
-//! rest with a padding record and starts again at offset 0 (Aeron-style).
+//! A record is stored as a frame (`frame.zig`: an 8-byte header, the payload, padding to 8 bytes).
+//! A record never straddles the end of the data region: the producer fills the rest with a
+//! padding frame and starts again at offset 0 (Aeron-style).
 //!
 //! Positions are byte counts that only grow (`u64`); `position & mask` is the offset in `data`.
 //! Producers own `producer.tail`, the consumer owns `consumer.head`; each side keeps a cached copy
@@ -18,19 +18,15 @@
 //! uncommitted, and zeroes what it consumed before releasing it, so a header slot reads 0 until a
 //! producer writes it.
 //!
-//! Memory is allocated once, at `create`.
+//! Memory is allocated once, at `create`. The multi-threaded stress tests are in
+//! `ring_stress_test.zig`.
 
 const std = @import("std");
 const builtin = @import("builtin");
 const assert = std.debug.assert;
+const frame = @import("frame.zig");
 
 pub const cache_line = std.atomic.cache_line;
-pub const header_bytes: u32 = 8;
-pub const record_alignment: u32 = 8;
-/// Type of the filler record at the wrap; never handed to a consumer.
-pub const padding_type: u32 = 0xFFFF_FFFF;
-/// Largest type a producer may give a record (the top bit stays free for `padding_type`).
-pub const max_record_type: u32 = 0x7FFF_FFFF;
 pub const min_capacity_bytes: u32 = 64;
 pub const max_capacity_bytes: u32 = 1 << 30;
 /// Set in a claimed header's length until its producer commits it (multi-producer rings).
@@ -74,12 +70,6 @@ const Plain64 = extern struct {
     }
 };
 
-pub const Header = extern struct {
-    /// Header plus payload bytes, not rounded up.
-    length: u32,
-    type: u32,
-};
-
 pub const Producers = enum(u32) { single = 0, multi = 1 };
 
 /// A run of consecutive committed records starting at the consumer's head, within one lap.
@@ -107,19 +97,12 @@ pub const ReadError = error{Corrupt};
 pub const ReleaseError = error{ BadArgument, Corrupt };
 pub const PopError = error{ Corrupt, BufferTooSmall };
 pub const CommitError = error{BadArgument};
-pub const FrameError = error{ BadLength, BadType };
-
-/// Bytes a record with `payload_bytes` of payload occupies in the ring.
-pub fn record_bytes(payload_bytes: u32) u32 {
-    assert(payload_bytes <= max_capacity_bytes);
-    return std.mem.alignForward(u32, header_bytes + payload_bytes, record_alignment);
-}
 
 /// Largest payload of a ring of `capacity_bytes`: half the ring minus a header, so an empty ring
 /// accepts a maximal record wherever the wrap falls.
 pub fn max_payload_bytes_for(capacity_bytes: u32) u32 {
     assert(capacity_bytes >= min_capacity_bytes);
-    return capacity_bytes / 2 - header_bytes;
+    return capacity_bytes / 2 - frame.header_bytes;
 }
 
 pub const Ring = extern struct {
@@ -158,7 +141,6 @@ pub const Ring = extern struct {
     };
 
     comptime {
-        assert(@sizeOf(Header) == header_bytes);
         assert(max_capacity_bytes / 2 < uncommitted_bit);
         assert(@offsetOf(Ring, "producer") >= cache_line);
         assert(@offsetOf(Ring, "consumer") - @offsetOf(Ring, "producer") >= cache_line);
@@ -196,9 +178,9 @@ pub const Ring = extern struct {
         return @intCast(position & ring.mask());
     }
 
-    fn header(ring: *const Ring, offset: u32) *Header {
-        assert(offset % record_alignment == 0);
-        assert(offset + header_bytes <= ring.capacity_bytes);
+    fn header(ring: *const Ring, offset: u32) *frame.Header {
+        assert(offset % frame.alignment_bytes == 0);
+        assert(offset + frame.header_bytes <= ring.capacity_bytes);
         return @ptrCast(@alignCast(ring.data + offset));
     }
 
@@ -230,7 +212,7 @@ pub const Ring = extern struct {
         var end = tail;
         var count: u32 = 0;
         while (items.next()) |item| {
-            const span = ring.span_at(end, record_bytes(item.payload_bytes));
+            const span = ring.span_at(end, frame.padded_bytes(item.payload_bytes));
             if (end - head + span > ring.capacity_bytes) return .{ .count = count, .end = end, .complete = false };
             end += span;
             count += 1;
@@ -292,17 +274,17 @@ pub const Ring = extern struct {
         var index: u32 = 0;
         while (index < claimed.count) : (index += 1) {
             const item = items.next().?;
-            const size = record_bytes(item.payload_bytes);
+            const size = frame.padded_bytes(item.payload_bytes);
             var offset = ring.offset_of(position);
             const to_end = ring.capacity_bytes - offset;
             if (size > to_end) {
-                ring.write_header(offset, to_end, padding_type, true);
+                ring.write_header(offset, to_end, frame.padding_type, true);
                 position += to_end;
                 offset = 0;
             }
-            if (commit_now) writer.write(index, offset + header_bytes, item.payload_bytes);
-            ring.write_header(offset, header_bytes + item.payload_bytes, item.type, commit_now);
-            if (!commit_now) writer.write(index, offset + header_bytes, item.payload_bytes);
+            if (commit_now) writer.write(index, offset + frame.header_bytes, item.payload_bytes);
+            ring.write_header(offset, frame.header_bytes + item.payload_bytes, item.type, commit_now);
+            if (!commit_now) writer.write(index, offset + frame.header_bytes, item.payload_bytes);
             position += size;
         }
         assert(position == claimed.end);
@@ -348,11 +330,11 @@ pub const Ring = extern struct {
             ring.publish_single();
             return;
         }
-        if (first_payload_offset < header_bytes or first_payload_offset > ring.capacity_bytes or
-            first_payload_offset % record_alignment != 0) return error.BadArgument;
-        if (count > ring.capacity_bytes / header_bytes) return error.BadArgument;
-        try ring.commit_walk(first_payload_offset - header_bytes, count, false);
-        ring.commit_walk(first_payload_offset - header_bytes, count, true) catch unreachable;
+        if (first_payload_offset < frame.header_bytes or first_payload_offset > ring.capacity_bytes or
+            first_payload_offset % frame.alignment_bytes != 0) return error.BadArgument;
+        if (count > ring.capacity_bytes / frame.header_bytes) return error.BadArgument;
+        try ring.commit_walk(first_payload_offset - frame.header_bytes, count, false);
+        ring.commit_walk(first_payload_offset - frame.header_bytes, count, true) catch unreachable;
         _ = ring.producer.pushed.fetchAdd(count, .release);
     }
 
@@ -364,18 +346,18 @@ pub const Ring = extern struct {
             if (offset == ring.capacity_bytes) offset = 0;
             const h = ring.header(offset);
             const length = @atomicLoad(u32, &h.length, .monotonic);
-            if (h.type == padding_type and index > 0) {
+            if (h.type == frame.padding_type and index > 0) {
                 if (length != ring.capacity_bytes - offset) return error.BadArgument;
                 offset = 0;
                 continue;
             }
             if (length & uncommitted_bit == 0) return error.BadArgument;
             const plain = length & ~uncommitted_bit;
-            if (plain < header_bytes or record_bytes(plain - header_bytes) > ring.capacity_bytes - offset) {
+            if (plain < frame.header_bytes or frame.padded_bytes(plain - frame.header_bytes) > ring.capacity_bytes - offset) {
                 return error.BadArgument;
             }
             if (apply) @atomicStore(u32, &h.length, plain, .release);
-            offset += record_bytes(plain - header_bytes);
+            offset += frame.padded_bytes(plain - frame.header_bytes);
             index += 1;
         }
     }
@@ -391,10 +373,10 @@ pub const Ring = extern struct {
 
     /// Checks a committed header read from ring memory: a bad one means the memory was corrupted.
     fn check_header(ring: *const Ring, offset: u32, length: u32) ReadError!void {
-        if (length < header_bytes or length > ring.capacity_bytes - offset) return error.Corrupt;
-        if (ring.header(offset).type == padding_type) {
+        if (length < frame.header_bytes or length > ring.capacity_bytes - offset) return error.Corrupt;
+        if (ring.header(offset).type == frame.padding_type) {
             if (length != ring.capacity_bytes - offset) return error.Corrupt;
-        } else if (record_bytes(length - header_bytes) > ring.capacity_bytes - offset) {
+        } else if (frame.padded_bytes(length - frame.header_bytes) > ring.capacity_bytes - offset) {
             return error.Corrupt;
         }
     }
@@ -415,11 +397,11 @@ pub const Ring = extern struct {
             if (offset == 0 and position != head) break;
             const length = ring.committed_length(offset) orelse break;
             try ring.check_header(offset, length);
-            if (ring.header(offset).type == padding_type) {
+            if (ring.header(offset).type == frame.padding_type) {
                 position += length;
                 break;
             }
-            position += record_bytes(length - header_bytes);
+            position += frame.padded_bytes(length - frame.header_bytes);
             records += 1;
         }
         ring.consumer.read_end = position;
@@ -435,10 +417,10 @@ pub const Ring = extern struct {
         while (offset < start + bytes) {
             const length = ring.committed_length(offset) orelse return error.BadArgument;
             try ring.check_header(offset, length);
-            if (ring.header(offset).type == padding_type) {
+            if (ring.header(offset).type == frame.padding_type) {
                 offset += length;
             } else {
-                offset += record_bytes(length - header_bytes);
+                offset += frame.padded_bytes(length - frame.header_bytes);
                 records += 1;
             }
         }
@@ -479,14 +461,14 @@ pub const Ring = extern struct {
                 const offset = span.offset + consumed;
                 const h = ring.header(offset);
                 const length = h.length & ~uncommitted_bit;
-                if (h.type == padding_type) {
+                if (h.type == frame.padding_type) {
                     consumed += length;
                     continue;
                 }
-                const size = record_bytes(length - header_bytes);
+                const size = frame.padded_bytes(length - frame.header_bytes);
                 if (out.len - popped.bytes < size) break;
                 @memcpy(out[popped.bytes..][0..size], ring.data[offset..][0..size]);
-                std.mem.bytesAsValue(Header, out[popped.bytes..][0..header_bytes]).length = length;
+                std.mem.bytesAsValue(frame.Header, out[popped.bytes..][0..frame.header_bytes]).length = length;
                 popped.bytes += size;
                 popped.records += 1;
                 consumed += size;
@@ -507,7 +489,7 @@ pub const Ring = extern struct {
 
     /// Appends the longest prefix of `payloads` that fits now; returns its length.
     pub fn push_batch(ring: *Ring, payloads: []const []const u8, record_type: u32) u32 {
-        assert(record_type <= max_record_type);
+        assert(record_type <= frame.max_type);
         assert(!ring.claim_outstanding());
         for (payloads) |payload| assert(payload.len <= ring.max_payload_bytes());
         const items: SliceItems = .{ .payloads = payloads, .type = record_type };
@@ -519,13 +501,13 @@ pub const Ring = extern struct {
 
     /// Checks every frame of `frames` (records in ring format), then appends the longest prefix
     /// that fits now; returns how many records. Nothing is written when a frame is malformed.
-    pub fn push_frames(ring: *Ring, frames: []const u8) FrameError!u32 {
+    pub fn push_frames(ring: *Ring, frames: []const u8) frame.Error!u32 {
         assert(!ring.claim_outstanding());
         if (!ring.multi) return ring.push_frames_single(frames);
-        _ = try ring.check_frames(frames);
-        const items: FrameItems = .{ .frames = frames };
+        _ = try frame.check_all(frames, ring.max_payload_bytes());
+        const items: FrameItems = .{ .reader = .{ .frames = frames } };
         const claimed = ring.claim(items);
-        var copier: FrameCopier = .{ .ring = ring, .frames = frames };
+        var copier: FrameCopier = .{ .ring = ring, .reader = .{ .frames = frames } };
         ring.place(claimed, items, &copier, true);
         ring.publish(claimed);
         return claimed.count;
@@ -537,7 +519,7 @@ pub const Ring = extern struct {
     /// Single producer, in one walk: checks every frame, plans the prefix that fits, then copies
     /// it with one `memcpy` (two when it meets the end of the data region, with a padding record
     /// between). Nothing is visible until the tail is published, so the copy needs no ordering.
-    fn push_frames_single(ring: *Ring, frames: []const u8) FrameError!u32 {
+    fn push_frames_single(ring: *Ring, frames: []const u8) frame.Error!u32 {
         const tail = ring.producer.claimed_tail;
         var head = ring.producer.head_cached.load(.monotonic);
         var head_refreshed = false;
@@ -549,7 +531,7 @@ pub const Ring = extern struct {
         var offset: usize = 0;
         // Bounded: every step advances `offset` by at least one header.
         while (offset < frames.len) {
-            const size = try ring.check_frame(frames, offset);
+            const size = try frame.check(frames, offset, ring.max_payload_bytes());
             if (fitting and end - head + ring.span_at(end, size) > ring.capacity_bytes and !head_refreshed) {
                 head = ring.consumer.head.load(.acquire);
                 ring.producer.head_cached.store(head, .monotonic);
@@ -573,7 +555,7 @@ pub const Ring = extern struct {
         }
         if (split) |at| {
             ring.copy_run(tail, frames[0..at.frames_offset]);
-            if (at.padding_bytes > 0) ring.write_header(ring.offset_of(at.position), at.padding_bytes, padding_type, true);
+            if (at.padding_bytes > 0) ring.write_header(ring.offset_of(at.position), at.padding_bytes, frame.padding_type, true);
             ring.copy_run(at.position + at.padding_bytes, frames[at.frames_offset..prefix_bytes]);
         } else {
             ring.copy_run(tail, frames[0..prefix_bytes]);
@@ -588,26 +570,6 @@ pub const Ring = extern struct {
         const offset = ring.offset_of(position);
         assert(bytes.len <= ring.capacity_bytes - offset);
         @memcpy(ring.data[offset..][0..bytes.len], bytes);
-    }
-
-    /// Checks that `frames` is a whole number of well-formed records for this ring.
-    pub fn check_frames(ring: *const Ring, frames: []const u8) FrameError!u32 {
-        var offset: usize = 0;
-        var count: u32 = 0;
-        while (offset < frames.len) : (count += 1) offset += try ring.check_frame(frames, offset);
-        return count;
-    }
-
-    /// Bytes the frame at `frames[offset..]` takes (header, payload, padding), once checked.
-    fn check_frame(ring: *const Ring, frames: []const u8, offset: usize) FrameError!u32 {
-        assert(offset < frames.len);
-        if (frames.len - offset < header_bytes) return error.BadLength;
-        const h = std.mem.bytesToValue(Header, frames[offset..][0..header_bytes]);
-        if (h.length < header_bytes or h.length - header_bytes > ring.max_payload_bytes()) return error.BadLength;
-        if (h.type > max_record_type) return error.BadType;
-        const size = record_bytes(h.length - header_bytes);
-        if (frames.len - offset < size) return error.BadLength;
-        return size;
     }
 };
 
@@ -637,17 +599,13 @@ pub const LengthItems = struct {
     }
 };
 
-/// Records from a buffer already in ring format (checked by `Ring.check_frames`).
+/// Records from a buffer of frames (checked by `frame.check_all`).
 pub const FrameItems = struct {
-    frames: []const u8,
-    offset: usize = 0,
+    reader: frame.Reader,
 
     pub fn next(items: *FrameItems) ?Item {
-        if (items.offset == items.frames.len) return null;
-        const h = std.mem.bytesToValue(Header, items.frames[items.offset..][0..header_bytes]);
-        items.offset += record_bytes(h.length - header_bytes);
-        assert(items.offset <= items.frames.len);
-        return .{ .payload_bytes = h.length - header_bytes, .type = h.type };
+        const next_frame = items.reader.next() orelse return null;
+        return .{ .payload_bytes = @intCast(next_frame.payload.len), .type = next_frame.type };
     }
 };
 
@@ -663,15 +621,14 @@ const SliceCopier = struct {
 
 const FrameCopier = struct {
     ring: *Ring,
-    frames: []const u8,
-    /// Offset in `frames` of the next record; `place` writes records in order.
-    cursor: usize = 0,
+    /// At the next frame to copy: `place` writes records in order.
+    reader: frame.Reader,
 
     fn write(copier: *FrameCopier, index: u32, payload_offset: u32, payload_bytes: u32) void {
         _ = index;
-        const source = copier.frames[copier.cursor + header_bytes ..][0..payload_bytes];
-        @memcpy(copier.ring.data[payload_offset..][0..payload_bytes], source);
-        copier.cursor += record_bytes(payload_bytes);
+        const source = copier.reader.next().?;
+        assert(source.payload.len == payload_bytes);
+        @memcpy(copier.ring.data[payload_offset..][0..payload_bytes], source.payload);
     }
 };
 
@@ -688,22 +645,6 @@ pub const OffsetWriter = struct {
 // Tests.
 
 const testing = std.testing;
-
-/// Walks records in ring format (as `pop_frames` writes them).
-const FrameReader = struct {
-    frames: []const u8,
-    offset: usize = 0,
-
-    const Record = struct { type: u32, payload: []const u8 };
-
-    fn next(reader: *FrameReader) ?Record {
-        if (reader.offset == reader.frames.len) return null;
-        const h = std.mem.bytesToValue(Header, reader.frames[reader.offset..][0..header_bytes]);
-        const payload = reader.frames[reader.offset + header_bytes ..][0 .. h.length - header_bytes];
-        reader.offset += record_bytes(h.length - header_bytes);
-        return .{ .type = h.type, .payload = payload };
-    }
-};
 
 fn pattern(buffer: []u8, seed: u64) []u8 {
     for (buffer, 0..) |*byte, i| byte.* = @truncate(seed *% 31 +% i *% 7);
@@ -729,7 +670,7 @@ test "Ring: records come out in order with payload and type intact" {
         var out: [4096]u8 = undefined;
         const popped = try ring.pop_frames(&out, 100);
         try testing.expectEqual(@as(u32, 20), popped.records);
-        var reader: FrameReader = .{ .frames = out[0..popped.bytes] };
+        var reader: frame.Reader = .{ .frames = out[0..popped.bytes] };
         var i: u32 = 0;
         while (reader.next()) |record| : (i += 1) {
             try testing.expectEqual(i, record.type);
@@ -752,11 +693,11 @@ test "Ring: a full ring refuses and never overwrites" {
         var out: [64]u8 = undefined;
         const popped = try ring.pop_frames(&out, 1);
         try testing.expectEqual(@as(u32, 1), popped.records);
-        try testing.expectEqualSlices(u8, pattern(&buffer, 1), out[header_bytes..][0..24]);
+        try testing.expectEqualSlices(u8, pattern(&buffer, 1), out[frame.header_bytes..][0..24]);
         try testing.expect(ring.try_push(pattern(&buffer, 3), 3));
         const rest = try ring.pop_frames(&out, 10);
         try testing.expectEqual(@as(u32, 2), rest.records);
-        try testing.expectEqualSlices(u8, pattern(&buffer, 2), out[header_bytes..][0..24]);
+        try testing.expectEqualSlices(u8, pattern(&buffer, 2), out[frame.header_bytes..][0..24]);
     }
 }
 
@@ -771,7 +712,7 @@ test "Ring: wraps with padding record" {
             try testing.expect(ring.try_push(pattern(buffer[0..length], round), @intCast(round)));
             const popped = try ring.pop_frames(&out, 1);
             try testing.expectEqual(@as(u32, 1), popped.records);
-            var reader: FrameReader = .{ .frames = out[0..popped.bytes] };
+            var reader: frame.Reader = .{ .frames = out[0..popped.bytes] };
             const record = reader.next().?;
             try testing.expectEqual(@as(u32, @intCast(round)), record.type);
             try testing.expectEqualSlices(u8, pattern(buffer[0..length], round), record.payload);
@@ -792,7 +733,7 @@ test "Ring: push_batch takes the prefix that fits" {
         var out: [256]u8 = undefined;
         const popped = try ring.pop_frames(&out, 100);
         try testing.expectEqual(@as(u32, 16), popped.records);
-        var reader: FrameReader = .{ .frames = out[0..popped.bytes] };
+        var reader: frame.Reader = .{ .frames = out[0..popped.bytes] };
         var i: usize = 0;
         while (reader.next()) |record| : (i += 1) try testing.expectEqualSlices(u8, payloads[i], record.payload);
     }
@@ -808,10 +749,10 @@ test "Ring: push_frames copies records in ring format, across the wrap" {
         _ = try ring.pop_frames(&out, 1);
         var frames: [96]u8 = @splat(0);
         for (0..3) |i| {
-            std.mem.bytesAsValue(Header, frames[i * 32 ..][0..8]).* = .{ .length = 8 + 20, .type = @intCast(7 + i) };
+            std.mem.bytesAsValue(frame.Header, frames[i * 32 ..][0..8]).* = .{ .length = 8 + 20, .type = @intCast(7 + i) };
             _ = pattern(frames[i * 32 + 8 ..][0..20], i);
         }
-        try testing.expectEqual(@as(u32, 3), try ring.check_frames(frames[0..96]));
+        try testing.expectEqual(@as(u32, 3), try frame.check_all(frames[0..96], ring.max_payload_bytes()));
         // From offset 48: two records, padding to the end, the third at offset 0 (112 bytes used).
         try testing.expectEqual(@as(u32, 3), try ring.push_frames(frames[0..96]));
         try testing.expectEqual(@as(u32, 0), try ring.push_frames(frames[64..96]));
@@ -831,7 +772,7 @@ test "Ring: push_frames of a single producer wraps in the middle of a run" {
     _ = try ring.pop_frames(&out, 2);
     var frames: [64]u8 = @splat(0);
     for (0..4) |i| {
-        std.mem.bytesAsValue(Header, frames[i * 16 ..][0..8]).* = .{ .length = 8 + 8, .type = @intCast(i) };
+        std.mem.bytesAsValue(frame.Header, frames[i * 16 ..][0..8]).* = .{ .length = 8 + 8, .type = @intCast(i) };
         _ = pattern(frames[i * 16 + 8 ..][0..8], i);
     }
     try testing.expectEqual(@as(u32, 4), try ring.push_frames(&frames)); // 3 up to the end, 1 from 0
@@ -855,21 +796,6 @@ test "Ring: releasing part of a read span, then the rest, counts each part" {
     try testing.expectError(error.BadArgument, ring.release(16));
 }
 
-test "Ring: check_frames rejects malformed frames" {
-    const ring = try Ring.create(testing.allocator, 64, .single);
-    defer ring.destroy(testing.allocator);
-    var frames: [32]u8 = @splat(0);
-    try testing.expectError(error.BadLength, ring.check_frames(frames[0..4]));
-    try testing.expectError(error.BadLength, ring.check_frames(frames[0..8])); // length 0
-    std.mem.bytesAsValue(Header, frames[0..8]).* = .{ .length = 8 + 25, .type = 0 };
-    try testing.expectError(error.BadLength, ring.check_frames(frames[0..32])); // over max payload
-    std.mem.bytesAsValue(Header, frames[0..8]).* = .{ .length = 8 + 20, .type = padding_type };
-    try testing.expectError(error.BadType, ring.check_frames(frames[0..32]));
-    std.mem.bytesAsValue(Header, frames[0..8]).* = .{ .length = 8 + 20, .type = 1 };
-    try testing.expectError(error.BadLength, ring.check_frames(frames[0..24])); // cut short
-    try testing.expectEqual(@as(u32, 1), try ring.check_frames(frames[0..32]));
-}
-
 test "Ring: in-place claim; the consumer stops at an uncommitted record" {
     const ring = try Ring.create(testing.allocator, 256, .multi);
     defer ring.destroy(testing.allocator);
@@ -890,7 +816,7 @@ test "Ring: in-place claim; the consumer stops at an uncommitted record" {
     try ring.commit(offsets_a[0], 1);
     const span = try ring.read(10);
     try testing.expectEqual(@as(u32, 3), span.records);
-    try testing.expectEqualSlices(u8, "aaaa", ring.data[span.offset + header_bytes ..][0..4]);
+    try testing.expectEqualSlices(u8, "aaaa", ring.data[span.offset + frame.header_bytes ..][0..4]);
     try testing.expectEqual(@as(u32, 3), try ring.release(span.bytes));
     try testing.expectEqual(@as(u64, 0), ring.depth());
 }
@@ -947,110 +873,4 @@ test "Ring: an empty ring accepts a maximal payload at every offset" {
             try testing.expectEqual(@as(u32, 1), (try ring.pop_frames(&out, 10)).records);
         }
     }
-}
-
-// Stress: threads push numbered records; the consumer checks each arrives once, in order per
-// producer, intact.
-
-const stress_records_per_producer: u64 = 50_000;
-
-fn stress_payload(buffer: []u8, producer: u32, seq: u64) []u8 {
-    const length = 8 + (seq * 13 + producer) % 41;
-    std.mem.writeInt(u64, buffer[0..8], seq, .little);
-    for (buffer[8..length], 0..) |*byte, i| byte.* = @truncate(seq +% i *% 3 +% producer);
-    return buffer[0..length];
-}
-
-fn stress_wait() void {
-    std.atomic.spinLoopHint();
-    std.Thread.yield() catch {};
-}
-
-fn stress_produce(ring: *Ring, producer: u32, done: *std.atomic.Value(u32)) void {
-    var buffers: [4][64]u8 = undefined;
-    var seq: u64 = 0;
-    while (seq < stress_records_per_producer) {
-        switch (seq % 3) {
-            0 => if (ring.try_push(stress_payload(&buffers[0], producer, seq), producer)) {
-                seq += 1;
-            } else stress_wait(),
-            1 => {
-                var payloads: [4][]const u8 = undefined;
-                const n: usize = @intCast(@min(4, stress_records_per_producer - seq));
-                for (payloads[0..n], 0..) |*p, i| p.* = stress_payload(&buffers[i], producer, seq + i);
-                const pushed = ring.push_batch(payloads[0..n], producer);
-                if (pushed == 0) stress_wait();
-                seq += pushed;
-            },
-            else => if (stress_claim_one(ring, producer, seq)) {
-                seq += 1;
-            } else stress_wait(),
-        }
-    }
-    _ = done.fetchAdd(1, .release);
-}
-
-fn stress_claim_one(ring: *Ring, producer: u32, seq: u64) bool {
-    var buffer: [64]u8 = undefined;
-    const payload = stress_payload(&buffer, producer, seq);
-    const lengths = [_]u32{@intCast(payload.len)};
-    var offsets: [1]u32 = undefined;
-    const items: LengthItems = .{ .lengths = &lengths, .type = producer };
-    const claimed = ring.claim(items);
-    if (claimed.count == 0) return false;
-    ring.place(claimed, items, OffsetWriter{ .offsets = &offsets }, false);
-    // Widen the claimed-but-uncommitted window the consumer must not read through.
-    if (seq % 7 == 2) std.Thread.yield() catch {};
-    @memcpy(ring.data[offsets[0]..][0..payload.len], payload);
-    ring.commit(offsets[0], 1) catch unreachable;
-    return true;
-}
-
-fn stress_consume(ring: *Ring, producers: u32, done: *std.atomic.Value(u32)) !void {
-    var next_seq: [4]u64 = @splat(0);
-    var out: [1024]u8 = undefined;
-    var expected: [64]u8 = undefined;
-    var received: u64 = 0;
-    const total = stress_records_per_producer * producers;
-    while (received < total) {
-        const finished = done.load(.acquire) == producers;
-        const popped = try ring.pop_frames(&out, 16);
-        if (popped.records == 0) {
-            // Producers done and nothing left: a record was lost.
-            if (finished and ring.depth() == 0 and (try ring.read(1)).bytes == 0) break;
-            stress_wait();
-            continue;
-        }
-        var reader: FrameReader = .{ .frames = out[0..popped.bytes] };
-        while (reader.next()) |record| {
-            try testing.expect(record.type < producers);
-            const seq = std.mem.readInt(u64, record.payload[0..8], .little);
-            try testing.expectEqual(next_seq[record.type], seq);
-            try testing.expectEqualSlices(u8, stress_payload(&expected, record.type, seq), record.payload);
-            next_seq[record.type] += 1;
-            received += 1;
-        }
-    }
-    try testing.expectEqual(total, received);
-    for (next_seq[0..producers]) |seq| try testing.expectEqual(stress_records_per_producer, seq);
-}
-
-fn stress(producers: Producers, producer_threads: u32) !void {
-    const ring = try Ring.create(testing.allocator, 1024, producers);
-    defer ring.destroy(testing.allocator);
-    var done: std.atomic.Value(u32) = .init(0);
-    var threads: [3]std.Thread = undefined;
-    for (threads[0..producer_threads], 0..) |*thread, i| {
-        thread.* = try std.Thread.spawn(.{}, stress_produce, .{ ring, @as(u32, @intCast(i)), &done });
-    }
-    defer for (threads[0..producer_threads]) |thread| thread.join();
-    try stress_consume(ring, producer_threads, &done);
-}
-
-test "Ring: single producer and consumer threads, every record once, in order, intact" {
-    try stress(.single, 1);
-}
-
-test "Ring: three producer threads and a consumer, every record once, in order per producer" {
-    try stress(.multi, 3);
 }

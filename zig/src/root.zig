@@ -13,6 +13,7 @@
 const std = @import("std");
 const builtin = @import("builtin");
 
+pub const frame = @import("frame.zig");
 pub const ring = @import("ring.zig");
 pub const log_ring = @import("log_ring.zig");
 pub const handles = @import("handles.zig");
@@ -35,7 +36,7 @@ pub const Status = enum(u32) {
     bad_length = 4,
     /// A capacity is not a power of two in range (rings) or is out of range (log rings).
     bad_capacity = 5,
-    /// A record type above `ring.max_record_type`.
+    /// A record type above `frame.max_type`.
     bad_type = 6,
     /// A null pointer where one is needed, an enum out of range, or a commit/release that does not
     /// match what was claimed/read.
@@ -132,7 +133,7 @@ export fn meshos_ring_depth(handle: u32, out_records: ?*align(1) u32) u32 {
 export fn meshos_ring_push(handle: u32, payload: ?[*]const u8, payload_bytes: u32, record_type: u32) u32 {
     const r = lookup(Ring, handle, .ring) catch |err| return lookup_status(err);
     if (payload_bytes > r.max_payload_bytes()) return code(.bad_length);
-    if (record_type > ring.max_record_type) return code(.bad_type);
+    if (record_type > frame.max_type) return code(.bad_type);
     const bytes = bytes_from(payload, payload_bytes) orelse return code(.bad_argument);
     if (r.claim_outstanding()) return code(.claim_outstanding);
     return code(if (r.try_push(bytes, record_type)) .ok else .full);
@@ -165,7 +166,7 @@ export fn meshos_ring_claim(
 ) u32 {
     const r = lookup(Ring, handle, .ring) catch |err| return lookup_status(err);
     const out = out_claimed orelse return code(.bad_argument);
-    if (record_type > ring.max_record_type) return code(.bad_type);
+    if (record_type > frame.max_type) return code(.bad_type);
     if (count == 0) {
         out.* = 0;
         return code(.ok);
@@ -174,7 +175,7 @@ export fn meshos_ring_claim(
     const offsets_pointer = out_offsets orelse return code(.bad_argument);
     if (@intFromPtr(lengths_pointer) % 4 != 0 or @intFromPtr(offsets_pointer) % 4 != 0) return code(.bad_argument);
     // More records than headers fit in the ring can never be claimed: no need to look further.
-    const considered = @min(count, r.capacity_bytes / ring.header_bytes);
+    const considered = @min(count, r.capacity_bytes / frame.header_bytes);
     const lengths: []const u32 = @alignCast(lengths_pointer[0..considered]);
     for (lengths) |length| if (length > r.max_payload_bytes()) return code(.bad_length);
     if (r.claim_outstanding()) return code(.claim_outstanding);
@@ -405,7 +406,7 @@ test "ABI: push, read, release and pop check lengths, types and pointers" {
     defer _ = meshos_ring_destroy(handle);
     var payload: [25]u8 = @splat(7);
     try expect_status(.bad_length, meshos_ring_push(handle, &payload, 25, 0));
-    try expect_status(.bad_type, meshos_ring_push(handle, &payload, 1, ring.padding_type));
+    try expect_status(.bad_type, meshos_ring_push(handle, &payload, 1, frame.padding_type));
     try expect_status(.bad_argument, meshos_ring_push(handle, null, 3, 0));
     try expect_status(.ok, meshos_ring_push(handle, null, 0, 0));
     try expect_status(.ok, meshos_ring_push(handle, &payload, 24, 9));
@@ -429,7 +430,7 @@ test "ABI: push, read, release and pop check lengths, types and pointers" {
     try expect_status(.buffer_too_small, meshos_ring_pop_frames(handle, &out, 16, 1, &popped));
     try expect_status(.ok, meshos_ring_pop_frames(handle, &out, 64, 1, &popped));
     try testing.expectEqual(@as(u32, 1), popped.records);
-    try testing.expectEqual(@as(u32, 9), std.mem.bytesToValue(ring.Header, out[0..8]).type);
+    try testing.expectEqual(@as(u32, 9), std.mem.bytesToValue(frame.Header, out[0..8]).type);
 }
 
 test "ABI: claim and commit in place, with checks" {
@@ -463,8 +464,8 @@ test "ABI: push_frames checks every frame before copying any" {
     try expect_status(.ok, meshos_ring_create(64, 0, &handle));
     defer _ = meshos_ring_destroy(handle);
     var frames: [32]u8 align(8) = @splat(0);
-    std.mem.bytesAsValue(ring.Header, frames[0..8]).* = .{ .length = 12, .type = 1 };
-    std.mem.bytesAsValue(ring.Header, frames[16..24]).* = .{ .length = 200, .type = 1 };
+    std.mem.bytesAsValue(frame.Header, frames[0..8]).* = .{ .length = 12, .type = 1 };
+    std.mem.bytesAsValue(frame.Header, frames[16..24]).* = .{ .length = 200, .type = 1 };
     var pushed: u32 = 0;
     try expect_status(.bad_length, meshos_ring_push_frames(handle, &frames, 32, &pushed));
     try expect_status(.bad_argument, meshos_ring_push_frames(handle, &frames, 16, null));
