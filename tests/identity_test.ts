@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import * as ed from "@noble/ed25519";
+import { sha512 } from "@noble/hashes/sha2.js";
 import { test } from "./_harness.ts";
 import { Identity } from "../src/identity/identity.ts";
 import { MeshOsSdkError } from "../src/errors/meshos_sdk_error.ts";
@@ -145,4 +147,51 @@ test("Identity.fromSeed copies the seed: mutating the caller's array changes not
   seed.fill(0);
   assert.equal(identity.originHash, 0xc162c80da6be3de4n);
   assert.deepEqual(identity.toBytes(), filled(0x42));
+});
+
+// ---- signatures, checked with @noble/ed25519's own verify (sha512 from @noble/hashes, as src/identity sets it) ----
+
+ed.hashes.sha512 = sha512;
+
+function fromHex(digits: string): Uint8Array {
+  return Uint8Array.from(digits.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+}
+
+test("Identity.sign gives RFC 8032's signature for its test 1 key (empty message)", () => {
+  const identity = Identity.fromSeed(fromHex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
+  assert.equal(hex(identity.publicKey), "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  assert.equal(
+    hex(identity.sign(new Uint8Array(0))),
+    "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+  );
+});
+
+test("Identity.sign: the signature verifies against the identity's public key, not a tampered message or another key", () => {
+  const identity = Identity.generate();
+  const other = Identity.generate();
+  const message = new TextEncoder().encode("drain node 7 at 12:00");
+  const signature = identity.sign(message);
+  assert.equal(signature.length, 64);
+  const strict = { zip215: false };
+  assert.equal(ed.verify(signature, message, identity.publicKey, strict), true);
+  assert.equal(ed.verify(signature, message, Identity.fromSeed(identity.toBytes()).publicKey, strict), true);
+  const tampered = message.slice();
+  tampered[0] ^= 1;
+  assert.equal(ed.verify(signature, tampered, identity.publicKey, strict), false);
+  assert.equal(ed.verify(signature, message.subarray(1), identity.publicKey, strict), false);
+  assert.equal(ed.verify(signature, message, other.publicKey, strict), false);
+  assert.equal(ed.verify(other.sign(message), message, identity.publicKey, strict), false);
+  const flipped = signature.slice();
+  flipped[10] ^= 0x40;
+  assert.equal(ed.verify(flipped, message, identity.publicKey, strict), false);
+});
+
+test("Identity.sign rejects a message that is not a Uint8Array with invalid_argument", () => {
+  const identity = Identity.fromSeed(filled(0x42));
+  assert.throws(() => identity.sign("hello" as unknown as Uint8Array), (err: unknown) => {
+    assert.ok(err instanceof MeshOsSdkError);
+    assert.equal(err.kind, "invalid_argument");
+    assert.equal(err.detail, `message: expected a Uint8Array; got "hello"`);
+    return true;
+  });
 });

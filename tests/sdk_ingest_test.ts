@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Identity } from "../mod.ts";
 import type { CausalEvent } from "../mod.ts";
 import { xxh3_64 } from "../src/identity/xxh3.ts";
-import { encodeCausalLink, genesisLink } from "../src/identity/causal_chain.ts";
+import { encodeCausalLink, genesisLink } from "./_causal_links.ts";
 import { test } from "./_harness.ts";
 import { bytes, startManual } from "./_sdk_fixtures.ts";
 

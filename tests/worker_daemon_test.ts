@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { Identity, type MeshOsDaemonSdk } from "../mod.ts";
 import type { CausalEvent, WorkerDaemonOptions } from "../mod.ts";
-import { assertChainLink, type CausalLink, decodeCausalLink, genesisLink } from "../src/identity/causal_chain.ts";
+import { assertChainLink, type CausalLink, decodeCausalLink, genesisLink } from "./_causal_links.ts";
 import { test } from "./_harness.ts";
 import { bytes, rejectsWithKind, startManual } from "./_sdk_fixtures.ts";
 

@@ -9,18 +9,10 @@ import * as v from "valibot";
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import { expectedMilliseconds, isMilliseconds } from "./milliseconds.ts";
 import type { MeshOsConfig } from "./types.ts";
+import { isU64, U64_EXPECTED } from "./u64.ts";
 
-/** Largest u64. */
-export const U64_MAX = (1n << 64n) - 1n;
-
-/** A bigint in u64 range, optionally at least 1. */
-export function isU64(value: unknown, min = 0n): value is bigint {
-  return typeof value === "bigint" && value >= min && value <= U64_MAX;
-}
-
-function u64Field(min: bigint) {
-  const expected = min === 0n ? "a bigint in 0..2^64-1" : `a bigint in ${min}..2^64-1`;
-  return v.custom<bigint>((x) => isU64(x, min), (issue) => `expected ${expected}; got ${describeValue(issue.input)}`);
+function u64Field() {
+  return v.custom<bigint>(isU64, (issue) => `expected ${U64_EXPECTED}; got ${describeValue(issue.input)}`);
 }
 
 function msField(min: number) {
@@ -38,7 +30,7 @@ function countField(max = 1 << 30) {
 }
 
 const configSchema = v.looseObject({
-  thisNode: v.optional(u64Field(0n)),
+  thisNode: v.optional(u64Field()),
   tickIntervalMs: v.optional(msField(1)),
   eventQueueCapacity: v.optional(countField()),
   actionQueueCapacity: v.optional(countField()),

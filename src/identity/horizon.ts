@@ -8,25 +8,14 @@
  * @module
  */
 
-import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { checkU64 } from "../contract/u64.ts";
 import { xxh3_64_into } from "./xxh3.ts";
-
-const U64_MAX = 0xffffffffffffffffn;
 
 const originBytes = new Uint8Array(8);
 const originView = new DataView(originBytes.buffer);
 const originHash = new Uint32Array(2);
 /** The origin's three bits, as [bits 0–31, bits 32–63] of the bloom. */
 const originBits = new Uint32Array(2);
-
-function checkU64(name: string, value: unknown): void {
-  if (typeof value !== "bigint" || value < 0n || value > U64_MAX) {
-    throw new MeshOsSdkError(
-      "invalid_argument",
-      `${name}: expected a bigint in 0..2^64-1; got ${describeValue(value)}`,
-    );
-  }
-}
 
 function setBit(bit: number): void {
   originBits[bit >>> 5] |= 1 << (bit & 31);
@@ -42,43 +31,6 @@ function bitsOf(origin: bigint): void {
   setBit(h1 & 63);
   setBit((h1 + h2) & 63); // the low 6 bits of a u32 wrapping sum are those of the plain sum
   setBit((h1 + 2 * h2) & 63);
-}
-
-/**
- * Whether a horizon bloom `encoded` may include `origin`: all three of its bits are set. False
- * means certainly not observed; true may be a false positive.
- *
- * @example
- * ```ts
- * const horizon = new ObservedHorizon();
- * horizon.observe(0xdeadbeefn, 3n);
- * mightContain(horizon.encode(), 0xdeadbeefn); // true
- * ```
- */
-export function mightContain(encoded: bigint, origin: bigint): boolean {
-  checkU64("encoded", encoded);
-  checkU64("origin", origin);
-  bitsOf(origin);
-  const lo = Number(encoded & 0xffffffffn) >>> 0, hi = Number(encoded >> 32n) >>> 0;
-  return ((lo & originBits[0]) >>> 0) === originBits[0] && ((hi & originBits[1]) >>> 0) === originBits[1];
-}
-
-/**
- * Whether event A (emitted by `originA` with horizon `horizonA`) and event B may be concurrent:
- * neither horizon contains the other's origin. Arguments follow upstream's order.
- *
- * @example
- * ```ts
- * potentiallyConcurrent(linkA.horizonEncoded, linkB.originHash, linkB.horizonEncoded, linkA.originHash);
- * ```
- */
-export function potentiallyConcurrent(
-  horizonA: bigint,
-  originB: bigint,
-  horizonB: bigint,
-  originA: bigint,
-): boolean {
-  return !mightContain(horizonA, originB) && !mightContain(horizonB, originA);
 }
 
 /**

@@ -73,8 +73,20 @@ export class Identity {
     return this.#seed.slice();
   }
 
-  /** Signs `message` with this identity's key. */
+  /**
+   * The 64-byte ed25519 signature (RFC 8032) of `message` under this identity's key; it verifies
+   * against `publicKey`.
+   *
+   * @example
+   * ```ts
+   * const signature = identity.sign(new TextEncoder().encode("hello"));
+   * signature.length; // 64
+   * ```
+   */
   sign(message: Uint8Array): Uint8Array {
+    if (!(message instanceof Uint8Array)) {
+      throw new MeshOsSdkError("invalid_argument", `message: expected a Uint8Array; got ${describeValue(message)}`);
+    }
     return ed.sign(message, this.#seed);
   }
 }

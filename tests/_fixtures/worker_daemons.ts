@@ -7,7 +7,7 @@
  */
 
 import type { CausalEvent, DaemonControl, DaemonHealth, MeshOsDaemon } from "../../mod.ts";
-import { encodeCausalLink } from "../../src/identity/causal_chain.ts";
+import { encodeCausalLink } from "../_causal_links.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
