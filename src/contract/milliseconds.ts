@@ -6,12 +6,12 @@
  */
 
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { U64_MAX } from "./u64.ts";
 
 /** A duration in milliseconds: a non-negative integer `number` or `bigint` up to 2^64−1. */
 export type Milliseconds = number | bigint;
 
 const TWO_POW_64 = 2 ** 64;
-const U64_MAX = (1n << 64n) - 1n;
 
 /** True for an integer `number` or `bigint` in `min..2^64-1`. */
 export function isMilliseconds(value: unknown, min: number): value is Milliseconds {

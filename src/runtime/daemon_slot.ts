@@ -18,6 +18,7 @@ import { type Actor, createActor } from "xstate";
 import { daemonLifecycleLabel, daemonMachine } from "../actors/daemon_machine.ts";
 import type { RestartBackoffConfig } from "../actors/restart_backoff.ts";
 import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { hexId } from "../contract/u64.ts";
 import type { RecordRing } from "../ffi/ring_backend.ts";
 import type { DaemonSpec, HealthReading, SavedStateReading } from "../contract/daemon_spec.ts";
 import type { CausalEvent, DaemonControl } from "../contract/types.ts";
@@ -349,9 +350,3 @@ export class DaemonSlot implements SlotRun {
     else this.actor.send({ type: "backpressure.on", level, now });
   }
 }
-
-/** `0x`-prefixed 16-digit hex of a u64. */
-export function hexId(id: bigint): string {
-  return `0x${id.toString(16).padStart(16, "0")}`;
-}
-
