@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { Identity, type MeshOsDaemonSdkOptions } from "../mod.ts";
 import type { CausalEvent } from "../mod.ts";
+import { hexId } from "../src/contract/u64.ts";
 import { runtimeName, test } from "./_harness.ts";
 import { rejectsWithKind, startManual } from "./_sdk_fixtures.ts";
 
@@ -33,10 +34,6 @@ function indexed(i: number): Uint8Array {
 
 function indexOf(payload: Uint8Array): number {
   return new DataView(payload.buffer, payload.byteOffset, payload.byteLength).getUint32(0, true);
-}
-
-function hexId(id: bigint): string {
-  return `0x${id.toString(16).padStart(16, "0")}`;
 }
 
 for (const { choice, name } of BACKENDS) {

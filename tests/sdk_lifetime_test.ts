@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Identity, type MeshOsDaemonSdk } from "../mod.ts";
+import { hexId } from "../src/contract/u64.ts";
 import { test } from "./_harness.ts";
 import { echoDaemon, startManual } from "./_sdk_fixtures.ts";
 
@@ -39,7 +40,7 @@ test("a collected handle leaves its daemon registered and processing", async () 
   assert.equal(sdk.ingestBatch(daemonId, payloads), 64);
   const outputs = sdk.outputs(daemonId)[Symbol.asyncIterator]();
   for (let i = 0; i < 64; i++) assert.deepEqual((await outputs.next()).value?.payload, new Uint8Array([i]));
-  const row = sdk.snapshot().daemons.find((d) => d.daemonId === `0x${daemonId.toString(16).padStart(16, "0")}`);
+  const row = sdk.snapshot().daemons.find((d) => d.daemonId === hexId(daemonId));
   assert.equal(row?.lifecycle, "running.normal");
   assert.equal(row?.counters.processed, 64);
   assert.ok(!sdk.snapshot().log.records.some((r) => r.message.includes("unregistered")), "nothing unregistered it");
