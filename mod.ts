@@ -29,12 +29,16 @@ export { LoggingDispatcher } from "./src/runtime/action_dispatcher.ts";
 export type { ActionDispatcher, MeshOsAction, MeshOsActionKind } from "./src/runtime/action_dispatcher.ts";
 export type { BackendName } from "./src/ffi/ring_backend.ts";
 export type { Milliseconds } from "./src/contract/milliseconds.ts";
+export { SDK_VERSION } from "./src/contract/sdk_version.ts";
+export type { MeshOsBusOption } from "./src/bus/open_mesh_bus.ts";
+export type { MeshBusKind, MeshBusStats } from "./src/bus/mesh_bus.ts";
 export type {
   ActionSnapshot,
   DaemonSnapshot,
   DeadLetterSnapshot,
   LogRecordSnapshot,
   MaintenanceStateName,
+  PeerRow,
   RuntimeSnapshot,
 } from "./src/runtime/runtime_snapshot.ts";
 export type {

@@ -22,7 +22,8 @@ export type MeshOsSdkErrorKind =
   | "invalid_argument"
   | "unknown_daemon"
   | "invalid_transition"
-  | "backend_unavailable";
+  | "backend_unavailable"
+  | "bus_unavailable";
 
 /**
  * An SDK failure with a machine-readable `kind`.

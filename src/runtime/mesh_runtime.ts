@@ -7,6 +7,9 @@
  * `ControlRouter` → the daemon's `ControlChannel` (read by `handle.nextControl()`) and, through
  * the router's tap, `DaemonSlot.tapControl` → the daemon's `onControl()`.
  *
+ * Where this node meets its mesh: every `HEARTBEAT_MS` (and on each maintenance transition)
+ * `#heartbeat` sends the bus this node's `NodeAdvert`; `peers()` reads the bus's peer table.
+ *
  * @module
  */
 
@@ -25,12 +28,15 @@ import {
   updateBackpressure,
 } from "../actors/backpressure_hysteresis.ts";
 import type { RestartBackoffConfig } from "../actors/restart_backoff.ts";
+import type { MeshBus } from "../bus/mesh_bus.ts";
+import type { NodeAdvert } from "../bus/node_advert.ts";
+import { SDK_VERSION } from "../contract/sdk_version.ts";
 import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import type { LogRing, RingBackend } from "../ffi/ring_backend.ts";
 import type { ResolvedConfig } from "../contract/config.ts";
 import type { DaemonSpec } from "../contract/daemon_spec.ts";
 import { LOG_LEVELS } from "../contract/log_level.ts";
-import type { DaemonControl } from "../contract/types.ts";
+import type { DaemonControl, PeerSnapshot } from "../contract/types.ts";
 import { type ActionDispatcher, ActionQueue } from "./action_dispatcher.ts";
 import type { Clock, TimerId } from "./clock.ts";
 import { ControlRouter } from "./control_router.ts";
@@ -40,12 +46,17 @@ import type { ExecutorFactory } from "./daemon_executor.ts";
 import { InThreadExecutor } from "./in_thread_executor.ts";
 import { liveDaemonWorkers, type LoadedDaemonWorker, WorkerExecutor } from "./worker_executor.ts";
 import { EventQueue } from "./event_queue.ts";
-import type { DaemonSnapshot, DeadLetterSnapshot, RuntimeSnapshot } from "./runtime_snapshot.ts";
+import { readHostStats } from "./host_stats.ts";
+import type { DaemonSnapshot, DeadLetterSnapshot, PeerRow, RuntimeSnapshot } from "./runtime_snapshot.ts";
 import { LOG_INFO, LOG_WARN, type LogSeverity } from "../contract/log_level.ts";
 
 const MAX_LOG_MESSAGE_BYTES = 4096;
 const DEAD_LETTER_CAPACITY = 1024;
 const STOPPED_ROWS_KEPT = 256;
+/** How often the node heartbeats its advert to the mesh (peers call it Degraded after 1.5 s). */
+const HEARTBEAT_MS = 500;
+/** Weight of the newest sample in the saturation trend (an exponential moving average). */
+const SATURATION_TREND_WEIGHT = 0.3;
 
 type LoopEvent = { type: "log"; level: LogSeverity; daemonId: bigint | null; message: string };
 
@@ -59,6 +70,10 @@ export interface RuntimeParts {
   ingressOrigin: bigint;
   outputCapacity: number;
   backoff?: Partial<RestartBackoffConfig>;
+  /** The mesh this node is part of (opened by the SDK, closed by it after `close()`). */
+  bus: MeshBus;
+  /** Whose file system's disk use the heartbeat reports. */
+  dataDir: string;
 }
 
 /** A pending stop: resolves when the daemon acknowledges or the grace runs out. */
@@ -76,6 +91,7 @@ export class MeshRuntime implements SlotHost {
   readonly router: ControlRouter;
   readonly maintenance: Actor<typeof maintenanceMachine>;
   readonly epochId: bigint;
+  readonly bus: MeshBus;
   readonly #parts: RuntimeParts;
   readonly #events: EventQueue<LoopEvent>;
   readonly #logRing: LogRing;
@@ -88,6 +104,8 @@ export class MeshRuntime implements SlotHost {
   #pressure: BackpressureHysteresis;
   #ticks = 0;
   #tickTimer: TimerId | null = null;
+  #heartbeatTimer: TimerId | null = null;
+  #saturationTrend = 0;
   #closed = false;
 
   constructor(parts: RuntimeParts) {
@@ -97,6 +115,7 @@ export class MeshRuntime implements SlotHost {
     this.backend = parts.backend;
     this.ingressOrigin = parts.ingressOrigin;
     this.epochId = randomU64();
+    this.bus = parts.bus;
     this.router = new ControlRouter(parts.clock, (id, event) => this.#slots.get(id)?.tapControl(event));
     this.#events = new EventQueue(parts.config.eventQueueCapacity, (event) => this.#apply(event));
     this.#logRing = parts.backend.createLogRing({
@@ -113,6 +132,7 @@ export class MeshRuntime implements SlotHost {
     });
     this.maintenance = this.#startMaintenance();
     this.#armTick();
+    this.#heartbeat();
   }
 
   /** True once `close()` ran. */
@@ -290,6 +310,11 @@ export class MeshRuntime implements SlotHost {
     this.#reconcile();
   }
 
+  /** Every live peer of this node's mesh, as `metadata().peers` shows them; never this node. */
+  peers(): Map<bigint, PeerSnapshot> {
+    return this.bus.peers(this.clock.now());
+  }
+
   /** The whole runtime as plain data. */
   snapshot(): RuntimeSnapshot {
     const view = this.maintenanceView();
@@ -339,6 +364,12 @@ export class MeshRuntime implements SlotHost {
         atMs: a.atMs,
       })),
       actions: { ...this.#actions.stats },
+      mesh: {
+        bus: this.bus.kind,
+        name: this.bus.mesh,
+        ...this.bus.stats(),
+        peers: [...this.peers()].map(([nodeId, peer]) => peerRow(nodeId, peer)),
+      },
     };
   }
 
@@ -353,6 +384,8 @@ export class MeshRuntime implements SlotHost {
     this.#stopping.clear();
     this.maintenance.stop();
     this.#closed = true;
+    // After the daemons left: their going may have moved the maintenance state and heartbeated.
+    if (this.#heartbeatTimer !== null) this.clock.clearTimer(this.#heartbeatTimer);
     this.#logRing.close();
   }
 
@@ -380,6 +413,36 @@ export class MeshRuntime implements SlotHost {
     }, this.config.tickIntervalMs);
   }
 
+  /** Sends this node's advert to the mesh and arms the next heartbeat. */
+  #heartbeat(): void {
+    if (this.#closed) return;
+    if (this.#heartbeatTimer !== null) this.clock.clearTimer(this.#heartbeatTimer);
+    this.bus.advertise(this.#advert());
+    this.#heartbeatTimer = this.clock.setTimer(() => this.#heartbeat(), HEARTBEAT_MS);
+  }
+
+  #advert(): NodeAdvert {
+    const capabilities = new Set<string>();
+    let saturation = 0;
+    for (const slot of this.#slots.values()) {
+      for (const c of [...slot.spec.requiredCapabilities, ...slot.spec.optionalCapabilities, ...slot.publishedCapabilities]) {
+        capabilities.add(c);
+      }
+      saturation += slot.saturation;
+    }
+    const mean = this.#slots.size === 0 ? 0 : saturation / this.#slots.size;
+    this.#saturationTrend += SATURATION_TREND_WEIGHT * (mean - this.#saturationTrend);
+    return {
+      nodeId: this.config.thisNode,
+      epochId: this.epochId,
+      maintenance: this.maintenanceView().kind,
+      ...readHostStats(this.#parts.dataDir),
+      saturationTrend: this.#saturationTrend,
+      capabilitySet: [...capabilities].sort(),
+      softwareVersion: SDK_VERSION,
+    };
+  }
+
   #startMaintenance(): Actor<typeof maintenanceMachine> {
     const actor = createActor(maintenanceMachine, {
       input: {
@@ -402,6 +465,7 @@ export class MeshRuntime implements SlotHost {
       this.log(LOG_INFO, null, `maintenance: ${previous} → ${current}`);
       if (current === "ExitingMaintenance") this.#resumeDaemons();
       previous = current;
+      this.#heartbeat(); // peers see the transition now, not at the next heartbeat
     });
     actor.start();
     return actor;
@@ -459,6 +523,24 @@ export class MeshRuntime implements SlotHost {
 function inboxBytesFor(records: number): number {
   const wanted = Math.max(4096, records * 64);
   return 2 ** Math.ceil(Math.log2(wanted));
+}
+
+function peerRow(nodeId: bigint, peer: PeerSnapshot): PeerRow {
+  const n = (value: bigint | null) => (value === null ? null : Number(value));
+  return {
+    nodeId: hexId(nodeId),
+    rttMs: n(peer.rttMs),
+    health: peer.health,
+    maintenance: peer.maintenance,
+    cpuLoad1m: peer.cpuLoad1m,
+    memUsedBytes: n(peer.memUsedBytes),
+    memTotalBytes: n(peer.memTotalBytes),
+    diskUsedBytes: n(peer.diskUsedBytes),
+    diskTotalBytes: n(peer.diskTotalBytes),
+    saturationTrend: peer.saturationTrend,
+    capabilitySet: [...peer.capabilitySet],
+    softwareVersion: peer.softwareVersion,
+  };
 }
 
 function randomU64(): bigint {

@@ -5,8 +5,9 @@
  * @module
  */
 
+import type { MeshBusKind, MeshBusStats } from "../bus/mesh_bus.ts";
 import type { BackendName } from "../ffi/ring_backend.ts";
-import type { LogLevel } from "../contract/types.ts";
+import type { LogLevel, PeerHealth, PeerMaintenance } from "../contract/types.ts";
 
 /** Name of a maintenance state (upstream §4.1). */
 export type MaintenanceStateName =
@@ -101,4 +102,22 @@ export interface RuntimeSnapshot {
   deadLettersDropped: number;
   recentActions: ActionSnapshot[];
   actions: { dispatched: number; failed: number; dropped: number };
+  /** The node's mesh: which bus, its counters, and every live peer (never this node). */
+  mesh: { bus: MeshBusKind; name: string; peers: PeerRow[] } & MeshBusStats;
+}
+
+/** One peer in the snapshot: `PeerSnapshot` with the node id inline and byte counts as numbers. */
+export interface PeerRow {
+  nodeId: string;
+  rttMs: number | null;
+  health: PeerHealth | null;
+  maintenance: PeerMaintenance | null;
+  cpuLoad1m: number | null;
+  memUsedBytes: number | null;
+  memTotalBytes: number | null;
+  diskUsedBytes: number | null;
+  diskTotalBytes: number | null;
+  saturationTrend: number | null;
+  capabilitySet: string[];
+  softwareVersion: string | null;
 }

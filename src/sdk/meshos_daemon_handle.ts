@@ -18,7 +18,6 @@ import type {
   LogLevel,
   MaintenanceState,
   MetadataView,
-  PeerSnapshot,
 } from "../contract/types.ts";
 import { describeValue } from "../errors/meshos_sdk_error.ts";
 
@@ -222,7 +221,7 @@ export class MeshOsDaemonHandle {
       daemonId: this.daemonId,
       daemonName: this.#name,
       maintenanceState: toMaintenanceState(this.#runtime.maintenanceView()),
-      peers: new Map<bigint, PeerSnapshot>(),
+      peers: this.#runtime.peers(),
     };
   }
 

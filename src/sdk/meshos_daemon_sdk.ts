@@ -6,6 +6,8 @@
  */
 
 import { type RestartBackoffConfig, resolveBackoffConfig } from "../actors/restart_backoff.ts";
+import { type MeshOsBusOption, openMeshBus, resolveBusOption } from "../bus/open_mesh_bus.ts";
+import { resolveDataDir } from "../runtime/host_stats.ts";
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import { loadRingBackend } from "../ffi/load.ts";
 import type { BackendName } from "../ffi/ring_backend.ts";
@@ -50,6 +52,15 @@ export interface MeshOsDaemonSdkOptions {
   outputCapacity?: number;
   /** Restart backoff policy (upstream §3.15 defaults). */
   backoff?: Partial<RestartBackoffConfig>;
+  /**
+   * The mesh this node joins. Default: none (an in-memory bus with no peers). `{ memory: { mesh } }`
+   * joins the in-process mesh of that name; `{ nats: { servers, mesh } }` the NATS one, where
+   * `start()` rejects with `bus_unavailable` naming the servers when none answers in
+   * `connectTimeoutMs` (default 5000).
+   */
+  bus?: MeshOsBusOption;
+  /** The directory whose file system's disk use peers see. Default: the current directory. */
+  dataDir?: string;
 }
 
 /**
@@ -65,6 +76,8 @@ const START_OPTION_KEYS = Object.keys(
     ingressIdentity: true,
     outputCapacity: true,
     backoff: true,
+    bus: true,
+    dataDir: true,
   } satisfies Record<keyof MeshOsDaemonSdkOptions, true>,
 );
 
@@ -120,18 +133,30 @@ export class MeshOsDaemonSdk {
         `backend: expected "native", "wasm" or "js"; got ${describeValue(options.backend)}`,
       );
     }
+    const busChoice = resolveBusOption(options.bus);
+    const dataDir = resolveDataDir(options.dataDir);
     const backend = await loadRingBackend({ prefer: options.backend });
     const dispatcher = options.dispatcher ?? new LoggingDispatcher(resolved.actionQueueCapacity);
-    const runtime = new MeshRuntime({
-      config: resolved,
-      clock: options.clock ?? systemClock(),
-      backend,
-      dispatcher,
-      controlCapacity,
-      outputCapacity,
-      ingressOrigin: (options.ingressIdentity ?? Identity.generate()).originHash,
-      backoff,
-    });
+    const clock = options.clock ?? systemClock();
+    const bus = await openMeshBus(busChoice, resolved.thisNode, () => clock.now());
+    let runtime: MeshRuntime;
+    try {
+      runtime = new MeshRuntime({
+        config: resolved,
+        clock,
+        bus,
+        dataDir,
+        backend,
+        dispatcher,
+        controlCapacity,
+        outputCapacity,
+        ingressOrigin: (options.ingressIdentity ?? Identity.generate()).originHash,
+        backoff,
+      });
+    } catch (err) {
+      await bus.close();
+      throw err;
+    }
     return new MeshOsDaemonSdk(runtime, dispatcher);
   }
 
@@ -246,6 +271,7 @@ export class MeshOsDaemonSdk {
     this.#inspectors.clear();
     await Promise.all(inspectors.map((inspector) => inspector.close()));
     this.#runtime.close();
+    await this.#runtime.bus.close();
     const abandoned = await this.#runtime.joinActions(SHUTDOWN_JOIN_MS);
     if (abandoned > 0) {
       throw new MeshOsSdkError(

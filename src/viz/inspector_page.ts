@@ -49,6 +49,10 @@ h2 .meta { text-transform:none; letter-spacing:0; font-weight:400; margin-left:8
 .daemon .name { font-weight:700; font-size:15px; } .daemon .id { font:11px ui-monospace,monospace; color:var(--muted); }
 .chart { margin-top:12px; overflow:auto; border-top:1px dashed var(--line); padding-top:10px; }
 .chart svg { display:block; max-width:100%; max-height:600px; width:auto; height:auto; margin:0 auto; }
+#peers table { width:100%; border-collapse:collapse; font-size:13px; }
+#peers th, #peers td { text-align:left; padding:4px 8px; border-bottom:1px solid var(--line); }
+#peers tr[data-health="Degraded"] td:nth-child(2) { color:var(--warn); font-weight:600; }
+#peers tr[data-health="Unreachable"] td:nth-child(2) { color:var(--bad); font-weight:600; }
 #log ol { list-style:none; margin:0; padding:0; font:12px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace; max-height:260px; overflow:auto; }
 #log li { display:grid; grid-template-columns:92px 52px 150px 1fr; gap:8px; border-bottom:1px solid #f1f5f9; padding:1px 0; }
 #log .lvl-warn { color:var(--warn); } #log .lvl-error { color:var(--bad); font-weight:600; } #log .lvl-debug, #log .lvl-trace { color:var(--muted); }
@@ -167,11 +171,32 @@ function renderLog(log) {
   if (pinned) list.scrollTop = list.scrollHeight;
   $("#log-meta").textContent = log.records.length + " shown · " + log.dropped + " dropped · " + log.truncated + " truncated";
 }
+function bytes(n) { return n === null || n === undefined ? "—" : (n / 2 ** 30).toFixed(1) + " GiB"; }
+function renderPeers(mesh) {
+  const rows = (mesh ? mesh.peers : []).map((p) => {
+    const tr = el("tr");
+    tr.dataset.nodeId = p.nodeId;
+    tr.dataset.health = p.health ?? "";
+    for (const cell of [
+      p.nodeId, p.health ?? "—", p.maintenance ?? "—", p.rttMs === null ? "—" : p.rttMs + " ms", fmt(p.cpuLoad1m),
+      bytes(p.memUsedBytes) + " / " + bytes(p.memTotalBytes), bytes(p.diskUsedBytes) + " / " + bytes(p.diskTotalBytes),
+      fmt(p.saturationTrend), p.capabilitySet.join(", ") || "—", p.softwareVersion ?? "—",
+    ]) tr.append(el("td", "", cell));
+    return tr;
+  });
+  $("#peers tbody").replaceChildren(...rows);
+  $("#no-peers").hidden = rows.length > 0;
+  $("#mesh-meta").textContent = mesh
+    ? mesh.bus + (mesh.name ? " · mesh " + mesh.name : " · alone") + (mesh.connected ? "" : " · disconnected") +
+      " · heartbeats " + mesh.heartbeatsSent + " sent, " + mesh.heartbeatsFailed + " failed, " + mesh.heartbeatsRejected + " rejected"
+    : "";
+}
 function apply(update) {
   for (const [key, svg] of Object.entries(update.charts)) charts.set(key, svg);
   const s = update.snapshot;
   renderNode(s);
   renderDaemons(s.daemons);
+  renderPeers(s.mesh);
   renderLog(s.log);
   document.title = "MeshOS · " + s.nodeId + " · " + s.maintenance.state;
 }
@@ -237,6 +262,14 @@ export function inspectorPage(initialUpdateJson: string | null, problem: string 
     <h2>Daemons</h2>
     <p class="empty" id="no-daemons">No daemons registered.</p>
     <div id="daemons"></div>
+  </section>
+  <section class="panel" id="peers">
+    <h2>Peers <span class="meta" id="mesh-meta"></span></h2>
+    <p class="empty" id="no-peers">No peers: this node is alone on its mesh.</p>
+    <table>
+      <thead><tr><th>node</th><th>health</th><th>maintenance</th><th>rtt</th><th>load 1m</th><th>memory</th><th>disk</th><th>saturation</th><th>capabilities</th><th>version</th></tr></thead>
+      <tbody></tbody>
+    </table>
   </section>
   <section class="panel" id="log">
     <h2>Log <span class="meta" id="log-meta"></span></h2>

@@ -1,0 +1,195 @@
+/**
+ * A mesh over NATS: every node connected to the same NATS servers with the same mesh name sees
+ * the others.
+ *
+ * Peers travel on plain subjects rather than a KV bucket: what a peer table needs is how fresh
+ * each heartbeat is, and that is the age of its arrival on the receiving node's own clock — which
+ * a subject gives directly, while a KV entry's stored value says nothing about liveness (its
+ * timestamp is the server's clock, and a killed node's last entry stays until its TTL). A node
+ * that joins learns every peer within one heartbeat interval.
+ *
+ * Subjects, under `meshos.<mesh>.`:
+ * - `heartbeat` — each node's `NodeAdvert`, every heartbeat interval;
+ * - `leave` — `{nodeId, epochId}` when a node closes its bus, so peers drop it at once;
+ * - `ping.<nodeId>` — request/reply; the round trip is a peer's `rttMs`.
+ *
+ * @module
+ */
+
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import type { PeerSnapshot } from "../contract/types.ts";
+import { freshBusStats, type MeshBus, type MeshBusStats } from "./mesh_bus.ts";
+import { decodeNodeAdvert, encodeNodeAdvert, type NodeAdvert } from "./node_advert.ts";
+import { PeerTable } from "./peer_table.ts";
+
+/** How often a peer's round trip is measured again (ms). */
+const RTT_EVERY_MS = 1_000;
+/** How long a round-trip probe waits for its reply (ms). */
+const RTT_TIMEOUT_MS = 1_000;
+
+/** Where and how a NATS bus connects. */
+export interface NatsBusOptions {
+  servers: string[];
+  mesh: string;
+  nodeId: bigint;
+  /** This node's clock (ms): heartbeat ages are measured on it. */
+  now: () => number;
+  /** The longest `open` waits for a first connection before `bus_unavailable`. */
+  connectTimeoutMs: number;
+}
+
+/**
+ * One node's connection to a NATS mesh.
+ *
+ * @example
+ * ```ts
+ * const bus = await NatsBus.open({ servers: ["nats://127.0.0.1:4222"], mesh: "lab", nodeId: 1n, now: Date.now, connectTimeoutMs: 2_000 });
+ * bus.advertise(advert);
+ * bus.peers(Date.now()); // the other nodes of mesh "lab"
+ * await bus.close();
+ * ```
+ */
+export class NatsBus implements MeshBus {
+  readonly kind = "nats" as const;
+  readonly mesh: string;
+  readonly #nc: NatsConnection;
+  readonly #nodeId: bigint;
+  readonly #now: () => number;
+  readonly #table: PeerTable;
+  readonly #lastProbeMs = new Map<bigint, number>();
+  #epochId: bigint | null = null;
+  #closed = false;
+  readonly #stats: MeshBusStats = freshBusStats();
+
+  private constructor(nc: NatsConnection, options: NatsBusOptions) {
+    this.#nc = nc;
+    this.mesh = options.mesh;
+    this.#nodeId = options.nodeId;
+    this.#now = options.now;
+    this.#table = new PeerTable(options.nodeId);
+  }
+
+  /**
+   * Connects and subscribes. Rejects with `bus_unavailable` naming the servers tried when no
+   * server answers within `connectTimeoutMs`; afterwards the client reconnects by itself, for as
+   * long as the bus is open.
+   */
+  static async open(options: NatsBusOptions): Promise<NatsBus> {
+    let nc: NatsConnection;
+    try {
+      nc = await connect({
+        servers: options.servers,
+        timeout: options.connectTimeoutMs,
+        name: `meshos-node-${options.nodeId}`,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+      });
+    } catch (err) {
+      throw new MeshOsSdkError(
+        "bus_unavailable",
+        `bus.nats.servers: no NATS server answered within ${options.connectTimeoutMs} ms; tried ${options.servers.join(", ")} (${(err as Error).message})`,
+      );
+    }
+    const bus = new NatsBus(nc, options);
+    bus.#subscribe();
+    await nc.flush();
+    return bus;
+  }
+
+  advertise(advert: NodeAdvert): void {
+    if (this.#closed || !this.#stats.connected) {
+      this.#stats.heartbeatsFailed++;
+      return;
+    }
+    this.#epochId = advert.epochId;
+    try {
+      this.#nc.publish(this.#subject("heartbeat"), encodeNodeAdvert(advert));
+      this.#stats.heartbeatsSent++;
+    } catch {
+      this.#stats.heartbeatsFailed++;
+    }
+    this.#probeRoundTrips();
+  }
+
+  peers(nowMs: number): Map<bigint, PeerSnapshot> {
+    return this.#table.view(nowMs);
+  }
+
+  stats(): MeshBusStats {
+    return { ...this.#stats };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#stats.connected && this.#epochId !== null) {
+      const goodbye = JSON.stringify({ nodeId: String(this.#nodeId), epochId: String(this.#epochId) });
+      this.#nc.publish(this.#subject("leave"), new TextEncoder().encode(goodbye));
+    }
+    this.#stats.connected = false;
+    // drain() flushes the goodbye first; with no server there is nothing to flush.
+    await (this.#nc.isClosed() ? Promise.resolve() : this.#nc.drain().catch(() => this.#nc.close()));
+  }
+
+  #subject(leaf: string): string {
+    return `meshos.${this.mesh}.${leaf}`;
+  }
+
+  #subscribe(): void {
+    const nc = this.#nc;
+    nc.subscribe(this.#subject("heartbeat"), { callback: (_err, msg) => this.#onHeartbeat(msg.data) });
+    nc.subscribe(this.#subject("leave"), { callback: (_err, msg) => this.#onLeave(msg.data) });
+    nc.subscribe(this.#subject(`ping.${this.#nodeId}`), { callback: (_err, msg) => void msg.respond() });
+    void this.#watchStatus();
+  }
+
+  async #watchStatus(): Promise<void> {
+    for await (const status of this.#nc.status()) {
+      if (status.type === "disconnect") this.#stats.connected = false;
+      if (status.type === "reconnect") {
+        this.#stats.connected = !this.#closed;
+        this.#stats.reconnects++;
+      }
+    }
+  }
+
+  #onHeartbeat(data: Uint8Array): void {
+    const decoded = decodeNodeAdvert(data);
+    if ("problem" in decoded) {
+      this.#stats.heartbeatsRejected++;
+      return;
+    }
+    const { advert } = decoded;
+    if (advert.nodeId === this.#nodeId) {
+      // Our own heartbeat comes back to us; another epoch under our id is a second node with it.
+      if (advert.epochId !== this.#epochId) this.#stats.heartbeatsRejected++;
+      return;
+    }
+    this.#table.heard(advert, this.#now());
+    this.#stats.heartbeatsReceived++;
+  }
+
+  #onLeave(data: Uint8Array): void {
+    try {
+      const { nodeId, epochId } = JSON.parse(new TextDecoder().decode(data)) as { nodeId: string; epochId: string };
+      this.#table.left(BigInt(nodeId), BigInt(epochId));
+    } catch {
+      this.#stats.heartbeatsRejected++;
+    }
+  }
+
+  /** Starts a round-trip probe to each peer not measured in the last `RTT_EVERY_MS`. */
+  #probeRoundTrips(): void {
+    const now = this.#now();
+    for (const peer of this.#table.ids()) {
+      if (now - (this.#lastProbeMs.get(peer) ?? -Infinity) < RTT_EVERY_MS) continue;
+      this.#lastProbeMs.set(peer, now);
+      const started = performance.now();
+      this.#nc.request(this.#subject(`ping.${peer}`), undefined, { timeout: RTT_TIMEOUT_MS }).then(
+        () => this.#table.measured(peer, performance.now() - started),
+        () => void this.#stats.rttProbesFailed++, // rtt keeps its last value; the heartbeat age tells health
+      );
+    }
+  }
+}
