@@ -2,7 +2,7 @@
 // product decisions 2–9 of product.md §3.
 import assert from "node:assert/strict";
 import { Identity, MeshOsDaemonSdk } from "../mod.ts";
-import type { DaemonControl } from "../mod.ts";
+import type { DaemonControl, MeshOsDaemonHandle } from "../mod.ts";
 import { test } from "./_harness.ts";
 import { echoDaemon, rejectsWithKind, startManual } from "./_sdk_fixtures.ts";
 
@@ -236,11 +236,19 @@ test("metadata right after registration reflects maintenance already under way (
   await sdk.shutdown();
 });
 
-test("PY-23 a dropped-by-exit handle frees the identity for a new registration", async () => {
-  const { sdk } = await startManual();
+test("PY-23 (differs, decision 1) a dropped handle keeps its daemon; the identity frees only when it stops", async () => {
+  const { sdk, clock } = await startManual();
   const identity = Identity.generate();
-  const first = await sdk.registerDaemon(echoDaemon(), identity);
-  await first.exit();
+  let processed = 0;
+  let dropped: MeshOsDaemonHandle | null = await sdk.registerDaemon({ name: "kept", process: () => void processed++ }, identity);
+  dropped = null; // upstream's `del handle`: here it unregisters nothing
+  assert.equal(dropped, null);
+  await rejectsWithKind(sdk.registerDaemon(echoDaemon(), identity), "register_failed", /already registered$/);
+  assert.equal(sdk.ingest(identity.originHash, new Uint8Array([1])), true);
+  await clock.advance(100);
+  assert.equal(processed, 1);
+  const stopped = sdk.admin.stopDaemon(identity.originHash, { graceMs: 0 });
+  await stopped;
   const again = await sdk.registerDaemon(echoDaemon(), identity);
   assert.equal(again.daemonId, identity.originHash);
   await sdk.shutdown();

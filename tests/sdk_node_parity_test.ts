@@ -5,9 +5,15 @@ import type { MeshOsDaemon } from "../mod.ts";
 import { test } from "./_harness.ts";
 import { echoDaemon, rejectsWithKind, startManual } from "./_sdk_fixtures.ts";
 
-test("ND-1 start then shutdown", async () => {
+test("ND-1 start then shutdown: a running node with no daemons, then a node that refuses work", async () => {
   const sdk = await MeshOsDaemonSdk.start();
+  const snap = sdk.snapshot();
+  assert.equal(snap.nodeId, "0x0000000000000000");
+  assert.deepEqual(snap.daemons, []);
+  assert.equal(snap.maintenance.state, "Active");
   await sdk.shutdown();
+  await rejectsWithKind(() => sdk.snapshot(), "already_shutdown");
+  await rejectsWithKind(() => sdk.admin.enterMaintenance(), "already_shutdown");
 });
 
 test("ND-2 start({thisNode: -1n}) rejects with invalid_config naming the field and value", async () => {
@@ -63,12 +69,13 @@ test("ND-7 nextControl(100n) on a quiet channel resolves null after 100 ms", asy
   await sdk.shutdown();
 });
 
-test("ND-8 publishLog accepts the five lowercase levels", async () => {
+test("ND-8 publishLog accepts the five lowercase levels, each recorded with its level", async () => {
   const { sdk } = await startManual();
   const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());
-  for (const level of ["trace", "debug", "info", "warn", "error"] as const) {
-    await handle.publishLog(level, `at ${level}`);
-  }
+  const levels = ["trace", "debug", "info", "warn", "error"] as const;
+  for (const level of levels) await handle.publishLog(level, `at ${level}`);
+  const records = sdk.snapshot().log.records.filter((r) => r.message.startsWith("at "));
+  assert.deepEqual(records.map((r) => [r.level, r.message]), levels.map((l) => [l, `at ${l}`]));
   await sdk.shutdown();
 });
 
@@ -97,11 +104,17 @@ test("ND-10 after gracefulShutdown(10n), publishLog rejects with already_shutdow
   await sdk.shutdown();
 });
 
-test("ND-11 publishCapabilities() and publishCapabilities(null) succeed", async () => {
+test("ND-11 publishCapabilities() and publishCapabilities(null) succeed and clear what was published", async () => {
   const { sdk } = await startManual();
   const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());
+  const published = () => sdk.snapshot().daemons[0].capabilities.published;
+  await handle.publishCapabilities({ tags: ["a"] });
+  assert.deepEqual(published(), ["a"]);
   await handle.publishCapabilities();
+  assert.deepEqual(published(), []);
+  await handle.publishCapabilities({ tags: ["b"] });
   await handle.publishCapabilities(null);
+  assert.deepEqual(published(), []);
   await sdk.shutdown();
 });
 

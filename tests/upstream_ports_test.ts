@@ -2,11 +2,12 @@
 // ones drive the public SDK; the rest exercise the unit that owns the behaviour.
 import assert from "node:assert/strict";
 import { Identity, LoggingDispatcher, ManualClock, MeshOsDaemonSdk } from "../mod.ts";
-import type { DaemonControl, MeshOsDaemon } from "../mod.ts";
+import type { CausalEvent, DaemonControl, MeshOsDaemon } from "../mod.ts";
 import { ActionQueue } from "../src/runtime/action_dispatcher.ts";
 import { ControlRouter } from "../src/runtime/control_router.ts";
 import { EventQueue } from "../src/runtime/event_queue.ts";
 import { readHealth, readSaturation } from "../src/contract/daemon_spec.ts";
+import { graceUntil } from "../src/contract/milliseconds.ts";
 import { LOG_LEVELS, parseLogLevel } from "../src/contract/log_level.ts";
 import { test } from "./_harness.ts";
 import { echoDaemon, rejectsWithKind, startManual } from "./_sdk_fixtures.ts";
@@ -51,13 +52,18 @@ test("RS-4 / CT-2 stopDaemon's Shutdown carries the grace in ms", async () => {
   await sdk.shutdown();
 });
 
-test("CT-3 a drain deadline already past at emission gives gracePeriodMs 0, never negative", async () => {
+test("CT-3 a drain deadline already past at emission gives gracePeriodMs 0, never negative", () => {
+  assert.equal(graceUntil(9_000, 10_000), 0n); // DrainStart{deadline: now - 1 s}
+  assert.equal(graceUntil(10_000, 10_000), 0n);
+  assert.equal(graceUntil(10_000.9, 10_000), 0n);
+  assert.equal(graceUntil(12_500.7, 10_000), 2_500n);
+});
+
+test("CT-3 through the SDK: DrainStart's grace is the time left until the deadline", async () => {
   const { sdk } = await startManual();
   const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());
-  sdk.admin.enterMaintenance({ drainForMs: 1 });
-  const drain = await handle.nextControl(0n);
-  assert.equal(drain?.kind, "DrainStart");
-  assert.ok((drain as { gracePeriodMs: bigint }).gracePeriodMs >= 0n);
+  sdk.admin.enterMaintenance({ drainForMs: 1234 });
+  assert.deepEqual(await handle.nextControl(0n), { kind: "DrainStart", gracePeriodMs: 1234n });
   await sdk.shutdown();
 });
 
@@ -80,14 +86,27 @@ test("DT-4 an overriding daemon reads Degraded{queue depth} and saturation 0.42 
   assert.equal(readSaturation({ ...daemon, saturation: () => -1 }).value, 0);
 });
 
-test("DT-5 / DT-6 onControl records the last event; a daemon without onControl is fine", async () => {
-  const { sdk } = await startManual();
+test("DT-5 / DT-6 onControl records the last event; a daemon without onControl gets its controls and goes on", async () => {
+  const { sdk, clock } = await startManual();
   const seen: DaemonControl[] = [];
   const recording = await sdk.registerDaemon({ ...echoDaemon("rec"), onControl: (e) => void seen.push(e) }, Identity.generate());
-  await sdk.registerDaemon(echoDaemon("plain"), Identity.generate());
+  let processed = 0;
+  const plain = await sdk.registerDaemon({ name: "plain", process: () => void processed++ }, Identity.generate());
   sdk.admin.enterMaintenance({ drainForMs: 5000 });
-  void sdk.admin.stopDaemon(recording.daemonId, { graceMs: 5000n });
-  assert.deepEqual(seen.at(-1), { kind: "Shutdown", gracePeriodMs: 5000n });
+  const stopped = sdk.admin.stopDaemon(recording.daemonId, { graceMs: 5000n });
+  assert.deepEqual(seen, [{ kind: "DrainStart", gracePeriodMs: 5000n }, { kind: "Shutdown", gracePeriodMs: 5000n }]);
+  await recording.exit();
+  await stopped;
+  // The daemon without onControl: its DrainStart is in its queue, it still processes, nothing is logged against it.
+  assert.deepEqual(await plain.nextControl(0n), { kind: "DrainStart", gracePeriodMs: 5000n });
+  assert.equal(sdk.ingest(plain.daemonId, new Uint8Array([1])), true);
+  await clock.advance(100);
+  assert.equal(processed, 1);
+  const row = sdk.snapshot().daemons.find((d) => d.name === "plain")!;
+  assert.equal(row.counters.controlDelivered, 1);
+  assert.equal(row.counters.processErrors, 0);
+  const plainId = row.daemonId;
+  assert.deepEqual(sdk.snapshot().log.records.filter((r) => r.daemonId === plainId && r.level !== "info"), []);
   await sdk.shutdown();
 });
 
@@ -107,9 +126,31 @@ test("EL-8 a full action queue drops the new action and counts it", async () => 
   assert.equal(queue.stats.dropped, 1);
 });
 
-test("LG-2 log levels order trace < debug < info < warn < error", () => {
-  assert.deepEqual(LOG_LEVELS.map((l) => parseLogLevel(l)), [0, 1, 2, 3, 4]);
-  assert.equal(parseLogLevel("warning"), parseLogLevel("warn"));
+test("LG-2 log lines carry their level and daemon id; the runtime's own lines use info < warn < error", async () => {
+  const { sdk, clock } = await startManual();
+  let healthy: unknown = "healthy";
+  const handle = await sdk.registerDaemon({
+    name: "lg",
+    process: () => { throw new Error("boom"); },
+    health: () => healthy as "healthy",
+  }, Identity.generate());
+  for (const level of LOG_LEVELS) await handle.publishLog(level, `daemon at ${level}`);
+  healthy = "on-fire"; // decision 8: a warning
+  sdk.ingest(handle.daemonId, new Uint8Array([1])); // a crash: an error
+  await clock.advance(100);
+  const records = sdk.snapshot().log.records;
+  const id = records.find((r) => r.message === "daemon at trace")!.daemonId;
+  assert.ok(id !== null);
+  assert.deepEqual(
+    records.filter((r) => r.message.startsWith("daemon at ")).map((r) => [r.level, r.daemonId, r.message]),
+    LOG_LEVELS.map((level) => [level, id, `daemon at ${level}`]),
+  );
+  const levelOf = (prefix: string) => records.find((r) => r.message.startsWith(prefix))?.level;
+  assert.equal(levelOf('daemon "lg" registered'), "info");
+  assert.equal(levelOf('health() returned "on-fire"'), "warn");
+  assert.equal(levelOf("process() failed (attempt 1)"), "error");
+  assert.deepEqual(LOG_LEVELS.map((l) => parseLogLevel(l)).toSorted((a, b) => a - b), LOG_LEVELS.map((l) => parseLogLevel(l)));
+  await sdk.shutdown();
 });
 
 test("MS-20 entering maintenance with no workload commits Maintenance by itself", async () => {
@@ -135,14 +176,79 @@ test("PY-3 a full config is honoured: node id in metadata, queues sized", async 
   await sdk.shutdown();
 });
 
-test("PY-20 / PY-21 / PY-22 stateful, snapshot-null and health/saturation daemons register", async () => {
-  const { sdk } = await startManual();
-  const daemons: MeshOsDaemon[] = [
-    { name: "stateful", process: () => [], snapshot: () => new Uint8Array([1]), restore: () => {} },
-    { name: "no-state", process: () => [], snapshot: () => null },
-    { name: "gauged", process: () => [], health: () => "degraded", saturation: () => 0.3 },
-  ];
-  for (const daemon of daemons) assert.equal((await sdk.registerDaemon(daemon, Identity.generate())).daemonName, daemon.name);
+/** Throws on the first "crash" payload it sees, so the runtime restarts it once. */
+function crashOnce(): { crashed: boolean; process: (e: CausalEvent) => Uint8Array[] } {
+  return {
+    crashed: false,
+    process(event) {
+      if (event.payload[0] === 0xcc && !this.crashed) {
+        this.crashed = true;
+        throw new Error("crash once");
+      }
+      return [];
+    },
+  };
+}
+
+test("PY-20 a stateful daemon registers; after a crash restore() gets what snapshot() saved", async () => {
+  const { sdk, clock } = await startManual();
+  const restored: number[][] = [];
+  let count = 0;
+  const crash = crashOnce();
+  const daemon: MeshOsDaemon = {
+    name: "stateful",
+    process: (e) => (count++, crash.process(e)),
+    snapshot: () => new Uint8Array([count]),
+    restore: (state) => void restored.push([...state]),
+  };
+  const handle = await sdk.registerDaemon(daemon, Identity.generate());
+  assert.equal(handle.daemonName, "stateful");
+  sdk.ingestBatch(handle.daemonId, [new Uint8Array([1]), new Uint8Array([2])]);
+  await clock.advance(100); // two processed; the tick saves the state
+  sdk.ingest(handle.daemonId, new Uint8Array([0xcc]));
+  await clock.advance(600); // crash, 500 ms backoff, restore, retry
+  assert.deepEqual(restored, [[2]]);
+  assert.equal(sdk.snapshot().daemons[0].counters.restarts, 1);
+  await sdk.shutdown();
+});
+
+test("PY-21 a daemon whose snapshot() returns null registers and restarts without restore()", async () => {
+  const { sdk, clock } = await startManual();
+  let restores = 0;
+  let snapshots = 0;
+  const crash = crashOnce();
+  const handle = await sdk.registerDaemon({
+    name: "no-state",
+    process: (e) => crash.process(e),
+    snapshot: () => (snapshots++, null),
+    restore: () => void restores++,
+  }, Identity.generate());
+  assert.equal(handle.daemonName, "no-state");
+  sdk.ingest(handle.daemonId, new Uint8Array([1]));
+  await clock.advance(100);
+  assert.ok(snapshots > 0, "snapshot() was asked");
+  sdk.ingest(handle.daemonId, new Uint8Array([0xcc]));
+  await clock.advance(600);
+  const row = sdk.snapshot().daemons[0];
+  assert.equal(restores, 0);
+  assert.equal(row.counters.restarts, 1);
+  assert.equal(row.counters.processed, 2); // the first event and the retried one
+  await sdk.shutdown();
+});
+
+test("PY-22 health() as a string or {kind, reason} and saturation() register and are read", async () => {
+  const { sdk, clock } = await startManual();
+  await sdk.registerDaemon({ name: "gauged", process: () => [], health: () => "degraded", saturation: () => 0.3 }, Identity.generate());
+  await sdk.registerDaemon(
+    { name: "reasoned", process: () => [], health: () => ({ kind: "degraded", reason: "queue depth" }) },
+    Identity.generate(),
+  );
+  await clock.advance(100);
+  const rows = sdk.snapshot().daemons;
+  assert.deepEqual(rows.map((d) => [d.name, d.health, d.saturation]), [
+    ["gauged", { kind: "degraded", reason: "(unspecified)" }, 0.3],
+    ["reasoned", { kind: "degraded", reason: "queue depth" }, 0],
+  ]);
   await sdk.shutdown();
 });
 

@@ -48,3 +48,17 @@ export function optionalMilliseconds(field: string, value: unknown, min: number,
   if (value === undefined || value === null) return fallback;
   return toMilliseconds("invalid_argument", field, value, min);
 }
+
+/**
+ * The grace a control event carries for a deadline: whole ms from `now` until `deadline`, 0 when
+ * the deadline has already passed (never negative; upstream CT-3).
+ *
+ * @example
+ * ```ts
+ * graceUntil(1_500.9, 1_000); // 500n
+ * graceUntil(0, 1_000); // 0n
+ * ```
+ */
+export function graceUntil(deadline: number, now: number): bigint {
+  return BigInt(Math.max(0, Math.floor(deadline - now)));
+}

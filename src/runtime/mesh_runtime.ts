@@ -31,6 +31,7 @@ import type { RestartBackoffConfig } from "../actors/restart_backoff.ts";
 import type { MeshBus } from "../bus/mesh_bus.ts";
 import type { NodeAdvert } from "../bus/node_advert.ts";
 import { SDK_VERSION } from "../contract/sdk_version.ts";
+import { graceUntil } from "../contract/milliseconds.ts";
 import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import type { LogRing, RingBackend } from "../ffi/ring_backend.ts";
 import type { ResolvedConfig } from "../contract/config.ts";
@@ -478,8 +479,7 @@ export class MeshRuntime implements SlotHost {
         slot.actor.send({ type: "drain.start", deadline, now });
       }
     }
-    const grace = BigInt(Math.max(0, Math.floor(deadline - now)));
-    this.router.broadcast({ kind: "DrainStart", gracePeriodMs: grace });
+    this.router.broadcast({ kind: "DrainStart", gracePeriodMs: graceUntil(deadline, now) });
   }
 
   #resumeDaemons(): void {
