@@ -1,0 +1,80 @@
+// The examples README.md quotes, run for real: the demo's output against the lines the README
+// shows (ids, ports and timings may differ; the words, order and structure may not), and the
+// "Use it" snippet as written, with a driver around it.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { test } from "./_harness.ts";
+
+const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const README = readFileSync(join(ROOT, "README.md"), "utf8");
+
+/** The body of the first fenced block of `lang` after `heading`. */
+function block(heading: string, lang: string): string {
+  const from = README.indexOf(heading);
+  assert.ok(from >= 0, `README has "${heading}"`);
+  const open = README.indexOf("```" + lang + "\n", from);
+  const close = README.indexOf("\n```", open + 4);
+  return README.slice(open + lang.length + 4, close);
+}
+
+/** Runs `file` under this runtime; resolves with its stdout, rejecting on a non-zero exit. */
+function run(file: string, cwd = ROOT): Promise<string> {
+  const args = "Bun" in globalThis ? [file] : ["run", "-A", file];
+  const child = spawn(process.execPath, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (chunk: Buffer) => (out += String(chunk)));
+  child.stderr!.on("data", (chunk: Buffer) => (err += String(chunk)));
+  return new Promise((resolve, reject) =>
+    child.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${file} exited ${code}:\n${out}\n${err}`))))
+  );
+}
+
+/** A README line as a pattern: digits and hex ids may vary, everything else is literal. */
+function pattern(line: string): RegExp {
+  const literal = line.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp("^" + literal.replace(/0x[0-9a-f]+/g, "0x[0-9a-f]+").replace(/\d+/g, "\\d+") + "$");
+}
+
+test("README: the demo prints the lines the README quotes, in that order", async () => {
+  const quoted = block("What the demo prints", "text").split("\n").filter((l) => l.trim() !== "");
+  const printed = (await run("examples/demo.ts")).split("\n");
+  const runtime = "Bun" in globalThis ? "Bun" : "Deno";
+  let at = 0;
+  for (const line of quoted) {
+    const wanted = pattern(line.replace("[demo] Bun:", `[demo] ${runtime}:`).replace('"bun-ffi"', runtime === "Bun" ? '"bun-ffi"' : '"deno-ffi"'));
+    const found = printed.findIndex((p, i) => i >= at && wanted.test(p));
+    assert.ok(found >= 0, `README line not printed (in order): ${line}\n--- printed ---\n${printed.join("\n")}`);
+    at = found + 1;
+  }
+});
+
+test("README: the \"Use it\" snippet runs as written (driven to its end by a drain, then a stop)", async () => {
+  const snippet = block("## Use it", "ts");
+  assert.match(snippet, /for await \(const control of handle\.controlEvents\(\)\)/);
+  mkdirSync(join(ROOT, ".tmp"), { recursive: true }); // inside the project, so deno.json resolves the imports
+  const dir = mkdtempSync(join(ROOT, ".tmp", "readme-"));
+  try {
+    const driven = snippet
+      .replace('from "@meshos/sdk"', `from ${JSON.stringify(join(ROOT, "mod.ts"))}`)
+      // The driver: an operator drains the node (the loop acknowledges with exit()), then stops the
+      // daemon (the loop sees Shutdown and breaks, which acknowledges it).
+      .replace(
+        "for await (const control",
+        "setTimeout(() => { sdk.admin.enterMaintenance({ drainForMs: 1000 }); " +
+          "setTimeout(() => void sdk.admin.stopDaemon(handle.daemonId, { graceMs: 1000 }), 50); }, 50);\n" +
+          "for await (const control",
+      )
+      + '\nconsole.log("snippet done", (await handle.refreshMetadata().catch((e) => e.kind)));\n';
+    writeFileSync(join(dir, "use_it.ts"), driven);
+    const out = await run(join(dir, "use_it.ts"));
+    assert.match(out, /^1n \d+n$/m); // console.log(out.sequence, out.parentHash)
+    assert.match(out, /^snippet done already_shutdown$/m); // the loop ended: the handle is consumed
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
