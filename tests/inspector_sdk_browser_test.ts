@@ -50,3 +50,36 @@ test("sdk.inspect: the page follows a real drain driven through sdk.admin", asyn
   }
   await assert.rejects(fetch(inspector.url), "the inspector should be closed with the SDK");
 });
+
+test("sdk.inspect: the Peers panel lists the other nodes of the mesh and follows their maintenance", async () => {
+  const clock = new ManualClock();
+  const mesh = `inspector-${crypto.randomUUID().slice(0, 8)}`;
+  const watched = await MeshOsDaemonSdk.start({ thisNode: 1n, tickIntervalMs: 100n }, { clock, bus: { memory: { mesh } } });
+  const peer = await MeshOsDaemonSdk.start({ thisNode: 2n, tickIntervalMs: 100n }, { clock, bus: { memory: { mesh } } });
+  await peer.registerDaemon({ name: "holds-the-drain", process: () => [], requiredCapabilities: ["zone:eu"] }, Identity.generate());
+  await clock.advance(500);
+  const inspector = await watched.inspect({ port: 0 });
+  const browser = await openBrowser(new URL(inspector.url).origin);
+  try {
+    const { page } = browser;
+    const row = `#peers tbody tr[data-node-id="${hex(2n)}"]`;
+    await page.goto(inspector.url);
+    await page.waitForSelector("#status[data-state=live]", { timeout: 30_000 });
+    await page.waitForSelector(row, { timeout: 30_000 });
+    const cells = await page.locator(`${row} td`).allTextContents();
+    assert.deepEqual([cells[0], cells[1], cells[2], cells[3], cells[8], cells[9]], [hex(2n), "Healthy", "Active", "0 ms", "zone:eu", "0.1.0"]);
+    assert.equal(await page.locator("#no-peers").isHidden(), true);
+    assert.equal(await page.locator(`#peers tbody tr[data-node-id="${hex(1n)}"]`).count(), 0); // never itself
+    peer.admin.enterMaintenance({ drainForMs: 60_000 });
+    await page.waitForFunction(
+      (selector) => document.querySelector(selector)?.children[2]?.textContent === "EnteringMaintenance",
+      `${row}`,
+      { timeout: 30_000 },
+    );
+    assert.deepEqual(browser.problems, []);
+  } finally {
+    await browser.close();
+    await watched.shutdown();
+    await peer.shutdown();
+  }
+});

@@ -34,10 +34,20 @@ function run(file: string, cwd = ROOT): Promise<string> {
   );
 }
 
-/** A README line as a pattern: digits and hex ids may vary, everything else is literal. */
+/** A README line as a pattern: temp paths, hex ids and numbers may vary; the rest is literal. */
 function pattern(line: string): RegExp {
-  const literal = line.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp("^" + literal.replace(/0x[0-9a-f]+/g, "0x[0-9a-f]+").replace(/\d+/g, "\\d+") + "$");
+  const variable = /(\/tmp\/[^\s)]+)|(0x[0-9a-f]+)|(\d+)/g;
+  let source = "";
+  let at = 0;
+  for (const match of line.matchAll(variable)) {
+    source += escape(line.slice(at, match.index)) + (match[1] ? "[^\\s)]+" : match[2] ? "0x[0-9a-f]+" : "\\d+");
+    at = match.index + match[0].length;
+  }
+  return new RegExp("^" + source + escape(line.slice(at)) + "$");
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 test("README: the demo prints the lines the README quotes, in that order", async () => {
@@ -76,5 +86,19 @@ test("README: the \"Use it\" snippet runs as written (driven to its end by a dra
     assert.match(out, /^snippet done already_shutdown$/m); // the loop ended: the handle is consumed
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("README: npm run demo:mesh shows a Bun node and a Deno node seeing each other, and the drain crossing", async () => {
+  const quoted = block("`npm run demo:mesh` shows two", "text").split("\n").filter((l) => l.trim() !== "");
+  const child = spawn("bash", ["scripts/demo_mesh.sh"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (chunk: Buffer) => (out += String(chunk)));
+  child.stderr!.on("data", () => {});
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  assert.equal(code, 0, out);
+  const printed = out.split("\n");
+  for (const line of quoted) {
+    assert.ok(printed.some((p) => pattern(line).test(p)), `README line not printed: ${line}\n--- printed ---\n${out}`);
   }
 });

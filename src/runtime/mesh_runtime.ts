@@ -7,7 +7,8 @@
  * `ControlRouter` → the daemon's `ControlChannel` (read by `handle.nextControl()`) and, through
  * the router's tap, `DaemonSlot.tapControl` → the daemon's `onControl()`.
  *
- * Where this node meets its mesh: every `HEARTBEAT_MS` (and on each maintenance transition)
+ * Where this node meets its mesh: every `HEARTBEAT_MS` (and on each maintenance transition and
+ * registration)
  * `#heartbeat` sends the bus this node's `NodeAdvert`; `peers()` reads the bus's peer table.
  *
  * @module
@@ -166,6 +167,7 @@ export class MeshRuntime implements SlotHost {
     this.#slots.set(daemonId, slot);
     this.#stoppedRows = this.#stoppedRows.filter((row) => row.daemonId !== hexId(daemonId));
     this.log(LOG_INFO, daemonId, `daemon "${spec.name}" registered`);
+    this.#heartbeat(); // peers see its capabilities now
     return slot;
   }
 
