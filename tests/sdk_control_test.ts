@@ -30,14 +30,12 @@ test("register_failed for a duplicate identity, with upstream's message", async 
 test("RS-3 a full control channel drops the newest event and counts it (product decision 2)", async () => {
   const { sdk, clock } = await startManual({}, { controlCapacity: 1 });
   const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());
-  sdk.admin.enterMaintenance({ drainForMs: 60_000 }); // DrainStart fills the only slot
-  const stopped = sdk.admin.stopDaemon(handle.daemonId, { graceMs: 50n }); // Shutdown is dropped
+  sdk.admin.enterMaintenance({ drainForMs: 100 }); // DrainStart fills the only slot
+  await clock.advance(100); // the drain fails at its deadline: DrainFinish is dropped
+  assert.equal(sdk.snapshot().maintenance.state, "DrainFailed");
   assert.equal(await sdk.droppedControlEvents(), 1n);
-  const first = await handle.tryNextControl();
-  assert.equal(first?.kind, "DrainStart");
+  assert.equal((await handle.tryNextControl())?.kind, "DrainStart");
   assert.equal(await handle.tryNextControl(), null);
-  await clock.advance(50);
-  await stopped;
   assert.equal(sdk.snapshot().daemons[0].counters.controlDropped, 1);
   await sdk.shutdown();
 });
@@ -45,11 +43,12 @@ test("RS-3 a full control channel drops the newest event and counts it (product 
 test("droppedControlEvents stays monotonic after the daemon unregisters (product decision 3)", async () => {
   const { sdk, clock } = await startManual({}, { controlCapacity: 1 });
   const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());
-  sdk.admin.enterMaintenance({ drainForMs: 60_000 });
-  const done = handle.gracefulShutdown(20n); // Shutdown dropped: channel holds DrainStart
+  sdk.admin.enterMaintenance({ drainForMs: 100 });
+  await clock.advance(100); // DrainFinish dropped: the channel holds DrainStart
+  const done = handle.gracefulShutdown(20n); // Shutdown takes DrainStart's place: one more drop
   await clock.advance(20);
   await done;
-  assert.equal(await sdk.droppedControlEvents(), 1n);
+  assert.equal(await sdk.droppedControlEvents(), 2n);
   await sdk.shutdown();
 });
 
@@ -270,4 +269,24 @@ test("after SDK shutdown, registerDaemon and droppedControlEvents reject with al
   await sdk.shutdown();
   await rejectsWithKind(sdk.registerDaemon(echoDaemon(), Identity.generate()), "already_shutdown");
   await rejectsWithKind(sdk.droppedControlEvents(), "already_shutdown");
+});
+
+test("Shutdown is always delivered: a full control queue gives up its oldest other event for it (issue 14, item 6)", async () => {
+  const { sdk, clock } = await startManual({}, { controlCapacity: 2 });
+  const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());
+  for (let cycle = 0; cycle < 3; cycle++) { // maintenance cycles nobody reads: the queue fills with drains
+    sdk.admin.enterMaintenance({ drainForMs: 100 });
+    await clock.advance(100);
+    sdk.admin.exitMaintenance();
+    await clock.advance(300_000);
+  }
+  const droppedBefore = await sdk.droppedControlEvents();
+  assert.ok(droppedBefore > 0n, "the queue overflowed");
+  const done = handle.gracefulShutdown(1000n);
+  const queued = [await handle.tryNextControl(), await handle.tryNextControl()];
+  assert.deepEqual(queued.at(-1), { kind: "Shutdown", gracePeriodMs: 1000n });
+  assert.equal(await sdk.droppedControlEvents(), droppedBefore + 1n); // the event it replaced is counted
+  await clock.advance(1000);
+  await done;
+  await sdk.shutdown();
 });

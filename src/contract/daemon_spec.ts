@@ -6,7 +6,7 @@
  * @module
  */
 
-import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { describeValue, MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
 import type { CapabilityAdvert, DaemonControl, MeshOsDaemon } from "./types.ts";
 import { rejectUnknownKeys } from "./config.ts";
 
@@ -171,7 +171,7 @@ function resolveAdvert(member: string, advert: unknown, owner: object): string[]
     try {
       tags = (advert as () => unknown).call(owner);
     } catch (err) {
-      throw new MeshOsSdkError("invalid_daemon", `\`${member}()\` threw: ${errorText(err)}`);
+      throw new MeshOsSdkError("invalid_daemon", `\`${member}()\` threw: ${thrownText(err)}`);
     }
   }
   if (!isStringArray(tags)) {
@@ -189,10 +189,6 @@ export function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((x) => typeof x === "string");
 }
 
-/** The message of anything thrown. */
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Health normalised for the snapshot and the maintenance machine. */
 export interface HealthReading {
@@ -212,7 +208,7 @@ export function readHealth(daemon: MeshOsDaemon): { reading: HealthReading; prob
   try {
     raw = daemon.health();
   } catch (err) {
-    return { reading: { kind: "healthy", reason: null }, problem: `health() threw: ${errorText(err)}` };
+    return { reading: { kind: "healthy", reason: null }, problem: `health() threw: ${thrownText(err)}` };
   }
   const kind = typeof raw === "string" ? raw : (raw as { kind?: unknown } | null)?.kind;
   if (typeof kind !== "string" || !HEALTH_KINDS.has(kind)) {
@@ -233,7 +229,7 @@ export function readSaturation(daemon: MeshOsDaemon): { value: number; problem: 
   try {
     raw = daemon.saturation();
   } catch (err) {
-    return { value: 0, problem: `saturation() threw: ${errorText(err)}` };
+    return { value: 0, problem: `saturation() threw: ${thrownText(err)}` };
   }
   if (typeof raw !== "number" || Number.isNaN(raw)) {
     return { value: 0, problem: `saturation() returned ${describeValue(raw)}; expected a number in [0, 1]` };
@@ -268,7 +264,7 @@ export function readSavedState(daemon: MeshOsDaemon): SavedStateReading {
   try {
     bytes = daemon.snapshot();
   } catch (err) {
-    return { bytes: null, problem: `snapshot() threw: ${errorText(err)}` };
+    return { bytes: null, problem: `snapshot() threw: ${thrownText(err)}` };
   }
   if (bytes === null || bytes === undefined) return { bytes: null, problem: null };
   if (!(bytes instanceof Uint8Array)) {
@@ -284,7 +280,7 @@ export function applyRestore(daemon: MeshOsDaemon, state: Uint8Array | null): st
     daemon.restore(state.slice());
     return null;
   } catch (err) {
-    return `restore() threw: ${errorText(err)}`;
+    return `restore() threw: ${thrownText(err)}`;
   }
 }
 
@@ -295,6 +291,6 @@ export function applyControl(daemon: MeshOsDaemon, event: DaemonControl): string
     daemon.onControl(event);
     return null;
   } catch (err) {
-    return `onControl(${event.kind}) threw: ${errorText(err)}`;
+    return `onControl(${event.kind}) threw: ${thrownText(err)}`;
   }
 }

@@ -58,7 +58,7 @@ export class MeshOsSdkError extends Error {
    */
   static fromCaught(caught: unknown): MeshOsSdkError | Error {
     if (caught instanceof MeshOsSdkError) return caught;
-    if (!(caught instanceof Error)) return new Error(String(caught));
+    if (!(caught instanceof Error)) return new Error(thrownText(caught));
     const parsed = parseEnvelope(caught.message);
     return parsed ? new MeshOsSdkError(parsed.kind, parsed.detail) : caught;
   }
@@ -74,21 +74,70 @@ export function parseEnvelope(text: string): { kind: string; detail: string } | 
   return { kind: text.slice(kindStart, end), detail: text.slice(end + TERMINATOR.length) };
 }
 
-/** Renders a received value for an error message: strings quoted, bigints with `n`, objects as JSON. */
+/**
+ * Renders a received value for an error message: strings quoted, bigints with `n`, binary values
+ * by type and size (read through the intrinsic getters, so a spoofed `length` cannot lie), other
+ * objects as JSON. Never throws, whatever the value (proxies, throwing getters, no prototype).
+ *
+ * @example
+ * ```ts
+ * describeValue(new Uint16Array(4)); // "a Uint16Array(4)"
+ * describeValue(Promise.resolve()); // "a Promise"
+ * describeValue(Object.create(null)); // "{}"
+ * ```
+ */
 export function describeValue(value: unknown): string {
+  try {
+    return describeUnsafe(value);
+  } catch {
+    return "a value that cannot be shown";
+  }
+}
+
+const typedArrayLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), "length")!.get!;
+const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get!;
+const arrayBufferBytes = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength")!.get!;
+const dataViewBytes = Object.getOwnPropertyDescriptor(DataView.prototype, "byteLength")!.get!;
+
+function describeUnsafe(value: unknown): string {
   if (typeof value === "string") return clip(JSON.stringify(value));
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "function") return "a function";
+  if (typeof value === "symbol") return value.toString();
   if (value === undefined) return "undefined";
-  if (value instanceof Uint8Array) return `a Uint8Array of ${value.length} bytes`;
-  if (typeof value === "object" && value !== null) {
-    try {
-      return clip(JSON.stringify(value, (_k, v) => typeof v === "bigint" ? `${v}n` : v) ?? String(value));
-    } catch {
-      return Object.prototype.toString.call(value);
-    }
+  if (typeof value !== "object" || value === null) return String(value);
+  const tag = ArrayBuffer.isView(value) ? typedArrayTag.call(value) as string | undefined : undefined;
+  if (tag === "Uint8Array") return `a Uint8Array of ${typedArrayLength.call(value)} bytes`;
+  if (tag !== undefined) return `a ${tag}(${typedArrayLength.call(value)})`;
+  if (value instanceof DataView) return `a DataView of ${dataViewBytes.call(value)} bytes`;
+  if (value instanceof ArrayBuffer) return `an ArrayBuffer of ${arrayBufferBytes.call(value)} bytes`;
+  if (typeof SharedArrayBuffer === "function" && value instanceof SharedArrayBuffer) return "a SharedArrayBuffer";
+  if (value instanceof Promise) return "a Promise";
+  try {
+    return clip(JSON.stringify(value, (_k, v) => typeof v === "bigint" ? `${v}n` : v) ?? Object.prototype.toString.call(value));
+  } catch {
+    return Object.prototype.toString.call(value);
   }
-  return String(value);
+}
+
+/**
+ * The text of anything thrown: an `Error`'s message, else the value as `describeValue` shows it.
+ * Never throws (daemon code may throw values with no prototype, or errors whose `message` throws).
+ *
+ * @example
+ * ```ts
+ * thrownText(new Error("boom")); // "boom"
+ * thrownText({ code: 7 }); // '{"code":7}'
+ * ```
+ */
+export function thrownText(thrown: unknown): string {
+  try {
+    if (thrown instanceof Error) return String(thrown.message);
+    if (typeof thrown === "string") return thrown;
+  } catch {
+    // a message getter that throws: fall through to the value itself
+  }
+  return describeValue(thrown);
 }
 
 const MAX_SHOWN_CHARS = 120;

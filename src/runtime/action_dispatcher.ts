@@ -122,7 +122,11 @@ export class ActionQueue {
         this.stats.dispatched++;
       } catch (err) {
         this.stats.failed++;
-        this.#onFailure(action, err);
+        try {
+          this.#onFailure(action, err);
+        } catch {
+          // Reporting failed too (the log queue was full or closed): the failure is still counted.
+        }
       }
     }
     this.#running = false;

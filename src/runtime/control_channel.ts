@@ -1,6 +1,7 @@
 /**
  * One daemon's bounded control queue: at-most-once delivery, drop-newest when full (upstream
- * RS-3), every drop counted. Waiters are woken by a new event, by a timeout, or by `close()`.
+ * RS-3), every drop counted — except that a `Shutdown` is never the one dropped: it takes the
+ * place of the oldest queued event that is not a `Shutdown` (that one is counted as dropped). Waiters are woken by a new event, by a timeout, or by `close()`.
  *
  * @module
  */
@@ -47,22 +48,34 @@ export class ControlChannel {
     return this.#closed;
   }
 
-  /** Offers an event; `false` (and one more drop) when the queue is full or closed. */
-  offer(event: DaemonControl): boolean {
-    if (this.#closed) return false;
+  /**
+   * Offers an event. Returns how many events this offer cost: 0 when it was queued or handed to a
+   * waiter, 1 when the queue was full (the new event dropped, or for a `Shutdown`, the oldest
+   * other event), and 1 for an event offered to a closed channel (lost, so counted).
+   */
+  offer(event: DaemonControl): { accepted: boolean; dropped: 0 | 1 } {
+    if (this.#closed) {
+      this.#dropped++;
+      return { accepted: false, dropped: 1 };
+    }
     const waiter = this.#waiters.shift();
     if (waiter) {
       this.#delivered++;
       this.#wake(waiter, event);
-      return true;
+      return { accepted: true, dropped: 0 };
     }
-    if (this.#queue.length >= this.capacity) {
-      this.#dropped++;
-      return false;
+    if (this.#queue.length < this.capacity) {
+      this.#delivered++;
+      this.#queue.push(event);
+      return { accepted: true, dropped: 0 };
     }
+    this.#dropped++;
+    const evict = event.kind === "Shutdown" ? this.#queue.findIndex((queued) => queued.kind !== "Shutdown") : -1;
+    if (evict < 0) return { accepted: false, dropped: 1 };
+    this.#queue.splice(evict, 1);
     this.#delivered++;
     this.#queue.push(event);
-    return true;
+    return { accepted: true, dropped: 1 };
   }
 
   /** The next queued event, or null when empty or closed. */

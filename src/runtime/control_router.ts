@@ -43,9 +43,9 @@ export class ControlRouter {
     const channel = this.#channels.get(daemonId);
     if (!channel) return false;
     this.#tap(daemonId, event);
-    const queued = channel.offer(event);
-    if (!queued) this.#droppedTotal++;
-    return queued;
+    const { accepted, dropped } = channel.offer(event);
+    this.#droppedTotal += dropped;
+    return accepted;
   }
 
   /** Sends to every daemon, in registration order. */

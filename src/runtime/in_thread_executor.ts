@@ -7,11 +7,11 @@ import {
   applyControl,
   applyRestore,
   checkOutputs,
-  errorText,
   readHealth,
   readSaturation,
   readSavedState,
 } from "../contract/daemon_spec.ts";
+import { thrownText } from "../errors/meshos_sdk_error.ts";
 import { LOG_ERROR, LOG_WARN } from "../contract/log_level.ts";
 import type { CausalEvent, DaemonControl, MeshOsDaemon } from "../contract/types.ts";
 import type { Clock, TimerId } from "./clock.ts";
@@ -98,7 +98,7 @@ export class InThreadExecutor implements DaemonExecutor {
     try {
       outputs = checkOutputs(this.#daemon.process(event));
     } catch (err) {
-      this.#run.failed(event, priorAttempts + 1, errorText(err));
+      this.#run.failed(event, priorAttempts + 1, thrownText(err));
       return false;
     }
     this.#run.completed(outputs);

@@ -33,7 +33,7 @@ import type { MeshBus } from "../bus/mesh_bus.ts";
 import type { NodeAdvert } from "../bus/node_advert.ts";
 import { SDK_VERSION } from "../contract/sdk_version.ts";
 import { graceUntil } from "../contract/milliseconds.ts";
-import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
 import type { LogRing, RingBackend } from "../ffi/ring_backend.ts";
 import type { ResolvedConfig } from "../contract/config.ts";
 import type { DaemonSpec } from "../contract/daemon_spec.ts";
@@ -126,7 +126,7 @@ export class MeshRuntime implements SlotHost {
     });
     this.#actions = new ActionQueue(parts.dispatcher, {
       capacity: parts.config.actionQueueCapacity,
-      onFailure: (action, err) => this.log(LOG_WARN, action.daemonId, `dispatcher failed ${action.kind} #${action.id}: ${String(err)}`),
+      onFailure: (action, err) => this.log(LOG_WARN, action.daemonId, `dispatcher failed ${action.kind} #${action.id}: ${thrownText(err)}`),
     });
     this.#pressure = createBackpressureHysteresis({
       threshold: parts.config.backpressureThreshold,

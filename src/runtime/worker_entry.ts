@@ -20,14 +20,13 @@ import {
   applyRestore,
   checkDaemonMethods,
   checkOutputs,
-  errorText,
   readHealth,
   readSaturation,
   readSavedState,
   type SavedStateReading,
 } from "../contract/daemon_spec.ts";
 import type { CausalEvent, MeshOsDaemon } from "../contract/types.ts";
-import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
 import { JsRecordRing } from "../ffi/js_record_ring.ts";
 import { CausalChain } from "../identity/causal_chain.ts";
 import { CONTROL_BYTES, CONTROL_WORDS, type FromWorker, packOutputs, type ToWorker } from "./worker_protocol.ts";
@@ -117,7 +116,7 @@ async function load(module: string, exportName: string): Promise<void> {
     daemon = checkDaemonMethods(namespace[exportName]);
     post({ type: "loaded" });
   } catch (err) {
-    post({ type: "load_failed", error: err instanceof MeshOsSdkError ? err.detail : errorText(err) });
+    post({ type: "load_failed", error: err instanceof MeshOsSdkError ? err.detail : thrownText(err) });
   }
 }
 
@@ -154,7 +153,7 @@ function runProcess(event: CausalEvent): readonly Uint8Array[] | string {
   try {
     return checkOutputs(requireDaemon().process(event));
   } catch (err) {
-    return errorText(err);
+    return thrownText(err);
   } finally {
     Atomics.store(control, IN_PROCESS, 0);
   }
@@ -273,6 +272,6 @@ let queue: Promise<void> = Promise.resolve();
 // Messages are handled in order; `load` is asynchronous, so everything after it waits for it.
 scope.onmessage = (event) => {
   queue = queue.then(() => handle(event.data)).catch((err) => {
-    post({ type: "log", level: LOG_ERROR, message: `worker: ${event.data.type} failed: ${errorText(err)}` });
+    post({ type: "log", level: LOG_ERROR, message: `worker: ${event.data.type} failed: ${thrownText(err)}` });
   });
 };

@@ -21,10 +21,10 @@
  * @module
  */
 
-import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
 import { JsRecordRing } from "../ffi/js_record_ring.ts";
 import type { RecordRing, RecordRingOptions } from "../ffi/ring_backend.ts";
-import { errorText, type WorkerDaemonSource } from "../contract/daemon_spec.ts";
+import type { WorkerDaemonSource } from "../contract/daemon_spec.ts";
 import type { DaemonControl } from "../contract/types.ts";
 import type { DaemonExecutor, PendingEvent, SlotRun } from "./daemon_executor.ts";
 import {
@@ -317,7 +317,7 @@ export class WorkerExecutor implements DaemonExecutor {
       worker = await LoadedDaemonWorker.load(this.#source);
     } catch (err) {
       this.#spawning = false;
-      if (!this.#closed) this.#run.died(`the daemon's Worker could not be started again: ${errorText(err)}`, []);
+      if (!this.#closed) this.#run.died(`the daemon's Worker could not be started again: ${thrownText(err)}`, []);
       return;
     }
     this.#spawning = false;
