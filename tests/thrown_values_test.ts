@@ -84,5 +84,5 @@ test("values in messages are named by type and size, not spoofable by their own 
   assert.equal(describeValue(lying), "a Uint8Array of 1 bytes");
   const circular: Record<string, unknown> = {};
   circular.self = circular;
-  assert.equal(describeValue(circular), "[object Object]");
+  assert.equal(describeValue(circular), "an object JSON cannot show (a cycle, or a throwing toJSON)");
 });

@@ -17,8 +17,27 @@ function isPlainRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
 
-function scalar(value: unknown): string {
-  return typeof value === "string" ? value : typeof value === "bigint" ? value.toString() : JSON.stringify(value);
+/**
+ * A capability value as tag text: a string, finite number, boolean or bigint as itself, plain
+ * JSON (arrays, objects) as JSON; anything else — null, NaN, functions, cycles — is
+ * `invalid_capabilities` naming `field`.
+ */
+function scalar(field: string, value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "bigint" || typeof value === "boolean") return String(value);
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  if (typeof value === "object" && value !== null) {
+    try {
+      const json = JSON.stringify(value);
+      if (json !== undefined) return json;
+    } catch {
+      // a cycle, a bigint inside, or a throwing toJSON: reported below
+    }
+  }
+  throw new MeshOsSdkError(
+    "invalid_capabilities",
+    `${field}: expected a string, finite number, boolean, bigint or plain JSON; got ${describeValue(value)}`,
+  );
 }
 
 /**
@@ -52,7 +71,7 @@ export function capabilityTags(caps: unknown): string[] {
     if (!isPlainRecord(value)) {
       throw new MeshOsSdkError("invalid_capabilities", `caps.${field}: expected an object; got ${describeValue(value)}`);
     }
-    for (const [key, item] of Object.entries(value)) tags.add(`${field}.${key}=${scalar(item)}`);
+    for (const [key, item] of Object.entries(value)) tags.add(`${field}.${key}=${scalar(`caps.${field}.${key}`, item)}`);
   }
   for (const field of LIST_FIELDS) {
     const value = set[field];
@@ -60,12 +79,12 @@ export function capabilityTags(caps: unknown): string[] {
     if (!Array.isArray(value)) {
       throw new MeshOsSdkError("invalid_capabilities", `caps.${field}: expected an array; got ${describeValue(value)}`);
     }
-    for (const item of value) {
+    for (const [i, item] of value.entries()) {
       const id = isPlainRecord(item) ? (item.id ?? item.name) : item;
       if (id === undefined) {
         throw new MeshOsSdkError("invalid_capabilities", `caps.${field}: each entry needs an id or name; got ${describeValue(item)}`);
       }
-      tags.add(`${field.slice(0, -1)}.${scalar(id)}`);
+      tags.add(`${field.slice(0, -1)}.${scalar(`caps.${field}[${i}]`, id)}`);
     }
   }
   return [...tags].sort();

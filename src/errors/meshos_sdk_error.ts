@@ -116,7 +116,7 @@ function describeUnsafe(value: unknown): string {
   try {
     return clip(JSON.stringify(value, (_k, v) => typeof v === "bigint" ? `${v}n` : v) ?? Object.prototype.toString.call(value));
   } catch {
-    return Object.prototype.toString.call(value);
+    return "an object JSON cannot show (a cycle, or a throwing toJSON)";
   }
 }
 

@@ -25,6 +25,23 @@ export interface Clock {
   clearTimer(id: TimerId): void;
 }
 
+const CLOCK_METHODS = ["now", "wallMs", "setTimer", "defer", "clearTimer"] as const;
+
+/**
+ * Whether `value` has every method of a `Clock` (what `MeshOsDaemonSdk.start` checks its `clock`
+ * option with).
+ *
+ * @example
+ * ```ts
+ * isClock(new ManualClock()); // true
+ * isClock({ now: () => 0 }); // false
+ * ```
+ */
+export function isClock(value: unknown): value is Clock {
+  if (typeof value !== "object" || value === null) return false;
+  return CLOCK_METHODS.every((name) => typeof (value as Record<string, unknown>)[name] === "function");
+}
+
 const MAX_HOST_TIMER_MS = 2 ** 31 - 1;
 
 /** Schedules `fn` on a later host turn; returns what cancels it. */

@@ -33,7 +33,7 @@ import type { MeshBus } from "../bus/mesh_bus.ts";
 import type { NodeAdvert } from "../bus/node_advert.ts";
 import { SDK_VERSION } from "../contract/sdk_version.ts";
 import { graceUntil } from "../contract/milliseconds.ts";
-import { MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
+import { describeValue, MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
 import type { LogRing, RingBackend } from "../ffi/ring_backend.ts";
 import type { ResolvedConfig } from "../contract/config.ts";
 import type { DaemonSpec } from "../contract/daemon_spec.ts";
@@ -43,7 +43,7 @@ import { type ActionDispatcher, ActionQueue } from "./action_dispatcher.ts";
 import type { Clock, TimerId } from "./clock.ts";
 import { ControlRouter } from "./control_router.ts";
 import { DaemonSlot, type SlotHost } from "./daemon_slot.ts";
-import { hexId } from "../contract/u64.ts";
+import { hexId, isU64, U64_EXPECTED } from "../contract/u64.ts";
 import type { ExecutorFactory } from "./daemon_executor.ts";
 import { InThreadExecutor } from "./in_thread_executor.ts";
 import { liveDaemonWorkers, type LoadedDaemonWorker, WorkerExecutor } from "./worker_executor.ts";
@@ -178,10 +178,12 @@ export class MeshRuntime implements SlotHost {
 
   /** The live slot or `unknown_daemon`. */
   requireSlot(daemonId: unknown): DaemonSlot {
-    const slot = typeof daemonId === "bigint" ? this.#slots.get(daemonId) : undefined;
+    if (!isU64(daemonId)) {
+      throw new MeshOsSdkError("invalid_argument", `daemonId: expected ${U64_EXPECTED} (a handle's daemonId); got ${describeValue(daemonId)}`);
+    }
+    const slot = this.#slots.get(daemonId);
     if (!slot) {
-      const shown = typeof daemonId === "bigint" ? hexId(daemonId) : String(daemonId);
-      throw new MeshOsSdkError("unknown_daemon", `daemonId: no registered daemon has id ${shown}; expected the daemonId of a live handle`);
+      throw new MeshOsSdkError("unknown_daemon", `daemonId: no registered daemon has id ${hexId(daemonId)}; expected the daemonId of a live handle`);
     }
     return slot;
   }

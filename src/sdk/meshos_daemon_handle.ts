@@ -158,6 +158,7 @@ export class MeshOsDaemonHandle {
   /** Advertises capabilities: stored, shown in the snapshot and inspector. `null` clears them. */
   async publishCapabilities(caps?: CapabilitySetJs | null): Promise<void> {
     const tags = capabilityTags(caps);
+    if (this.#runtime.closed) throw new MeshOsSdkError("already_shutdown", "MeshOsDaemonSdk was already consumed by shutdown");
     this.#requireLive();
     this.#slot.publishedCapabilities = tags;
   }

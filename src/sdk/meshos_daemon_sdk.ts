@@ -13,7 +13,7 @@ import { loadRingBackend } from "../ffi/load.ts";
 import type { BackendName } from "../ffi/ring_backend.ts";
 import { Identity } from "../identity/identity.ts";
 import { type ActionDispatcher, LoggingDispatcher } from "../runtime/action_dispatcher.ts";
-import { type Clock, systemClock } from "../runtime/clock.ts";
+import { type Clock, isClock, systemClock } from "../runtime/clock.ts";
 import { MeshRuntime } from "../runtime/mesh_runtime.ts";
 import { LoadedDaemonWorker } from "../runtime/worker_executor.ts";
 import { daemonMachine } from "../actors/daemon_machine.ts";
@@ -126,7 +126,22 @@ export class MeshOsDaemonSdk {
         `ingressIdentity: expected an Identity; got ${describeValue(options.ingressIdentity)}`,
       );
     }
+    if (options.backoff !== undefined && (typeof options.backoff !== "object" || options.backoff === null || Array.isArray(options.backoff))) {
+      throw new MeshOsSdkError("invalid_config", `backoff: expected an object; got ${describeValue(options.backoff)}`);
+    }
     const backoff = resolveBackoffConfig(options.backoff ?? {});
+    if (options.clock !== undefined && !isClock(options.clock)) {
+      throw new MeshOsSdkError(
+        "invalid_config",
+        `clock: expected a Clock (now, wallMs, setTimer, defer and clearTimer functions); got ${describeValue(options.clock)}`,
+      );
+    }
+    if (options.dispatcher !== undefined && typeof (options.dispatcher as { dispatch?: unknown } | null)?.dispatch !== "function") {
+      throw new MeshOsSdkError(
+        "invalid_config",
+        `dispatcher: expected an ActionDispatcher (an object with a dispatch(action) function); got ${describeValue(options.dispatcher)}`,
+      );
+    }
     if (options.backend !== undefined && !BACKEND_CHOICES.includes(options.backend)) {
       throw new MeshOsSdkError(
         "invalid_config",
@@ -289,6 +304,10 @@ export class MeshOsDaemonSdk {
    */
   async inspect(options: { port?: number; hostname?: string } = {}): Promise<Inspector> {
     this.#live();
+    if (typeof options !== "object" || options === null || Array.isArray(options)) {
+      throw new MeshOsSdkError("invalid_argument", `options: expected an object; got ${describeValue(options)}`);
+    }
+    rejectUnknownKeys("options", options, ["port", "hostname"], "invalid_argument");
     const inspector = await startInspector({
       port: options.port ?? 0,
       hostname: options.hostname,

@@ -7,7 +7,7 @@
  */
 
 import type { AnyStateMachine } from "xstate";
-import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { describeValue, MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
 import type { RuntimeSnapshot } from "../runtime/runtime_snapshot.ts";
 import { serveHttp } from "./_http_serve.ts";
 import { createInspectorHandler } from "./inspector_handler.ts";
@@ -85,10 +85,11 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     { getSnapshot: options.getSnapshot, machines: options.machines, pollIntervalMs: options.pollIntervalMs },
     { isAllowedHost: LOOPBACK_NAMES.has(hostname) ? (host) => isLoopbackHost(host, boundPort) : undefined },
   );
-  const server = await serveHttp(handler.handle, { port, hostname }).catch((caught) => {
+  // Through a promise, so a listen error thrown synchronously (Bun: an unknown host) is caught too.
+  const server = await Promise.resolve().then(() => serveHttp(handler.handle, { port, hostname })).catch((caught) => {
     throw new MeshOsSdkError(
       "invalid_argument",
-      `startInspector: could not listen on ${hostname}:${port}: ${caught instanceof Error ? caught.message : String(caught)}`,
+      `startInspector: could not listen on ${hostname}:${port}: ${thrownText(caught)}`,
     );
   });
   boundPort = server.port;
