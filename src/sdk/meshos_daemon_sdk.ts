@@ -299,7 +299,8 @@ export class MeshOsDaemonSdk {
   /**
    * Serves the live inspector on localhost: each daemon's statechart with its current state
    * highlighted, the node's maintenance state, counters and the log tail, updated over SSE.
-   * Read-only. Binds 127.0.0.1 unless `hostname` says otherwise; port 0 picks a free one.
+   * Read-only. Binds 127.0.0.1 unless `hostname` says otherwise; port 0 picks a free one. Beyond
+   * loopback every request needs the random token the returned `url` carries (`?token=…`).
    * Closed by `shutdown()`.
    */
   async inspect(options: { port?: number; hostname?: string } = {}): Promise<Inspector> {

@@ -129,9 +129,14 @@ interface Subscriber {
   close(): void;
 }
 
+/** The cookie a token-protected inspector's page carries its token in (for `/events`). */
+const TOKEN_COOKIE = "meshos_inspector_token";
+
 /**
  * Builds the handler. `options.isAllowedHost` (when given) vets each request's `Host` header;
- * others get 421. Routes: `GET /` the page, `GET /events` the event stream (`update`
+ * others get 421. With `options.token`, every request must carry it — as `?token=` (the page then
+ * keeps it in an HttpOnly, SameSite=Strict cookie for its event stream) or in that cookie —
+ * compared in constant time; others get 401. Routes: `GET /` the page, `GET /events` the event stream (`update`
  * events carrying an `InspectorUpdate`; `problem` events when `getSnapshot` throws),
  * `GET /snapshot.json` the current snapshot. Only GET and HEAD are served: anything else is
  * 405, and no request reaches the runtime except through `getSnapshot`.
@@ -144,7 +149,7 @@ interface Subscriber {
  */
 export function createInspectorHandler(
   source: InspectorSource,
-  options: { isAllowedHost?: (host: string) => boolean } = {},
+  options: { isAllowedHost?: (host: string) => boolean; token?: string } = {},
 ): InspectorHandler {
   const pollIntervalMs = source.pollIntervalMs ?? 200;
   const subscribers = new Set<Subscriber>();
@@ -281,7 +286,15 @@ export function createInspectorHandler(
       // A loopback inspector answers only to loopback names: no DNS rebinding from a web page.
       return text(421, "421 Misdirected Request: unexpected Host header\n", method);
     }
-    const { pathname } = new URL(request.url);
+    const url = new URL(request.url);
+    const { pathname } = url;
+    const fromQuery = url.searchParams.get("token");
+    if (options.token !== undefined) {
+      const presented = fromQuery ?? cookieValue(request.headers.get("cookie"), TOKEN_COOKIE);
+      if (presented === null || !sameSecret(presented, options.token)) {
+        return text(401, "401 Unauthorized: this inspector listens beyond loopback; open the URL it printed, with its token\n", method);
+      }
+    }
     if (closed) return text(503, "503 Service Unavailable: the inspector is closing\n", method);
     if (pathname === "/events") {
       return method === "HEAD" ? new Response(null, { headers: { "content-type": "text/event-stream" } }) : eventStream();
@@ -290,9 +303,15 @@ export function createInspectorHandler(
       const snapshot = readSnapshot();
       const update: InspectorUpdate | null = snapshot && { snapshot, charts: await renderCharts(snapshot, new Set()) };
       const page = inspectorPage(update === null ? null : toJson(update), lastProblem);
-      return new Response(method === "HEAD" ? null : page, {
-        headers: { ...SECURITY_HEADERS, "content-type": "text/html; charset=utf-8", "content-security-policy": PAGE_POLICY },
-      });
+      const headers: Record<string, string> = {
+        ...SECURITY_HEADERS,
+        "content-type": "text/html; charset=utf-8",
+        "content-security-policy": PAGE_POLICY,
+      };
+      if (options.token !== undefined && fromQuery !== null) {
+        headers["set-cookie"] = `${TOKEN_COOKIE}=${options.token}; HttpOnly; SameSite=Strict; Path=/`;
+      }
+      return new Response(method === "HEAD" ? null : page, { headers });
     }
     if (pathname === "/snapshot.json") {
       const snapshot = readSnapshot();
@@ -313,6 +332,24 @@ export function createInspectorHandler(
       stopPollingIfIdle();
     },
   };
+}
+
+/** The value of cookie `name` in a `Cookie` header, or null. */
+function cookieValue(header: string | null, name: string): string | null {
+  for (const part of (header ?? "").split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) return rest.join("=");
+  }
+  return null;
+}
+
+/** Compares two secrets in time that depends only on their lengths, not on where they differ. */
+function sameSecret(presented: string, expected: string): boolean {
+  const a = new TextEncoder().encode(presented);
+  const b = new TextEncoder().encode(expected);
+  let difference = a.length ^ b.length;
+  for (let i = 0; i < b.length; i++) difference |= (a[i] ?? 0) ^ b[i];
+  return difference === 0;
 }
 
 function text(status: number, body: string, method: string): Response {

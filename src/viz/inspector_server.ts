@@ -9,6 +9,7 @@
 import type { AnyStateMachine } from "xstate";
 import { describeValue, MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
 import type { RuntimeSnapshot } from "../runtime/runtime_snapshot.ts";
+import { hostname as machineName } from "node:os";
 import { serveHttp } from "./_http_serve.ts";
 import { createInspectorHandler } from "./inspector_handler.ts";
 
@@ -63,7 +64,9 @@ const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
  * Starts the inspector and resolves once it listens. The page is read-only: only GET and HEAD
  * are served (anything else gets 405) and the runtime is only ever read through `getSnapshot`.
  * On a loopback address, requests whose `Host` is not a loopback name are refused, so a web page
- * cannot read the inspector through DNS rebinding.
+ * cannot read the inspector through DNS rebinding. Bound beyond loopback (e.g. `"0.0.0.0"`), every
+ * request needs the random token that `url` carries (`?token=…`; 401 otherwise), and `Host` must
+ * be an IP address or this machine's name.
  *
  * @example
  * ```ts
@@ -81,9 +84,15 @@ const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 export async function startInspector(options: InspectorOptions): Promise<Inspector> {
   const { port, hostname } = validate(options);
   let boundPort = -1;
+  const loopback = LOOPBACK_NAMES.has(hostname);
+  // Beyond loopback anyone on the network could read the page: it needs a token, printed in the URL.
+  const token = loopback ? undefined : randomToken();
   const handler = createInspectorHandler(
     { getSnapshot: options.getSnapshot, machines: options.machines, pollIntervalMs: options.pollIntervalMs },
-    { isAllowedHost: LOOPBACK_NAMES.has(hostname) ? (host) => isLoopbackHost(host, boundPort) : undefined },
+    {
+      isAllowedHost: loopback ? (host) => isLoopbackHost(host, boundPort) : directHostCheck(() => boundPort),
+      token,
+    },
   );
   // Through a promise, so a listen error thrown synchronously (Bun: an unknown host) is caught too.
   const server = await Promise.resolve().then(() => serveHttp(handler.handle, { port, hostname })).catch((caught) => {
@@ -96,7 +105,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   const host = hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
   let closing: Promise<void> | null = null;
   return {
-    url: `http://${host}:${server.port}/`,
+    url: `http://${host}:${server.port}/${token === undefined ? "" : `?token=${token}`}`,
     close() {
       closing ??= (async () => {
         handler.close();
@@ -105,6 +114,32 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
       return closing;
     },
   };
+}
+
+/**
+ * Beyond loopback, `Host` must be an IP address or this machine's own name, with the bound port or
+ * none: a page on another domain that rebinds its name to this machine is refused.
+ */
+function directHostCheck(port: () => number): (host: string) => boolean {
+  let ownName: string | null = null;
+  try {
+    ownName = machineName().toLowerCase();
+  } catch {
+    // Deno without --allow-sys=hostname: IP addresses only
+  }
+  return (host) => {
+    const match = /^(\[[0-9a-f:.]*\]|[^:]+)(?::(\d+))?$/.exec(host.trim().toLowerCase());
+    if (!match) return false;
+    const name = match[1];
+    const direct = name.startsWith("[") || /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || LOOPBACK_NAMES.has(name) || name === ownName;
+    return direct && (match[2] === undefined || Number(match[2]) === port());
+  };
+}
+
+/** 32 random bytes as URL-safe base64. */
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
 }
 
 /** `Host` header names a loopback address, with the bound port or none. */
