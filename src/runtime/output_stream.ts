@@ -34,13 +34,20 @@ export class OutputStream {
     return this.#dropped;
   }
 
-  /** Appends one output, evicting the oldest when full. */
+  /**
+   * Appends one output, evicting the oldest when full. An eviction counts as dropped only when no
+   * reader is attached or some attached reader had not taken that output yet.
+   */
   push(event: CausalEvent): void {
     if (this.#ended) return;
+    if (this.#size === this.#capacity) {
+      const evicted = this.#next - this.#capacity;
+      if (this.#readers.size === 0 || [...this.#readers].some((reader) => reader.position <= evicted)) this.#dropped++;
+    } else {
+      this.#size++;
+    }
     this.#slots[this.#next % this.#capacity] = event;
     this.#next++;
-    if (this.#size === this.#capacity) this.#dropped++;
-    else this.#size++;
     if (this.#readers.size === 0) return;
     for (const reader of this.#readers) {
       const wake = reader.wake;
