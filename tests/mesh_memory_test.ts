@@ -173,3 +173,25 @@ test("SDK_VERSION is the version of package.json and deno.json", () => {
     assert.equal(SDK_VERSION, version, file);
   }
 });
+
+test("the saturation trend moves once per heartbeat, not per registration or transition; a burst of registrations is one advert", async () => {
+  const mesh = freshMesh();
+  const clock = new ManualClock();
+  const busy = await node(1n, mesh, clock);
+  const watcher = await node(2n, mesh, clock);
+  const handle = await watcher.sdk.registerDaemon(echoDaemon(), Identity.generate());
+  await clock.advance(500); // both heartbeat once: node 1's trend sampled with no daemons, 0
+  const sentBefore = busy.sdk.snapshot().mesh.heartbeatsSent;
+  await Promise.all(Array.from({ length: 5 }, (_, i) => // a burst: registered in one turn
+    busy.sdk.registerDaemon({ ...echoDaemon(`full-${i}`), saturation: () => 1 }, Identity.generate())));
+  assert.equal(busy.sdk.snapshot().mesh.heartbeatsSent - sentBefore, 1); // one advert for the burst
+  await busy.sdk.registerDaemon({ ...echoDaemon("one-more"), saturation: () => 1 }, Identity.generate());
+  busy.sdk.admin.enterMaintenance({ drainForMs: 60_000 }); // a transition: an advert at once
+  assert.equal(busy.sdk.snapshot().mesh.heartbeatsSent - sentBefore, 3);
+  const trend = async () => (await peersOf(handle)).get(1n)?.saturationTrend;
+  assert.equal(await trend(), 0); // adverts between heartbeats leave the trend alone
+  await clock.advance(500); // one heartbeat: one step of 0.3 toward the daemons' mean of 1
+  assert.ok(Math.abs((await trend())! - 0.3) < 1e-9, `trend ${await trend()}`);
+  await busy.sdk.shutdown();
+  await watcher.sdk.shutdown();
+});

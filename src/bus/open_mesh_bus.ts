@@ -6,7 +6,7 @@
  */
 
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
-import { rejectUnknownKeys } from "../contract/config.ts";
+import { expectObject, rejectUnknownKeys } from "../contract/config.ts";
 import { type Milliseconds, toMilliseconds } from "../contract/milliseconds.ts";
 import type { MeshBus } from "./mesh_bus.ts";
 import { MemoryBus } from "./memory_bus.ts";
@@ -46,18 +46,18 @@ const MESH_NAME = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export function resolveBusOption(value: unknown): BusChoice {
   if (value === undefined) return { kind: "memory", mesh: null };
-  const option = plainObject("bus", value);
+  const option = expectObject("bus", value);
   rejectUnknownKeys("bus", option, ["memory", "nats"]);
   const kinds = Object.keys(option);
   if (kinds.length !== 1) {
     throw new MeshOsSdkError("invalid_config", `bus: expected exactly one of memory, nats; got ${describeValue(value)}`);
   }
   if ("memory" in option) {
-    const memory = plainObject("bus.memory", option.memory);
+    const memory = expectObject("bus.memory", option.memory);
     rejectUnknownKeys("bus.memory", memory, ["mesh"]);
     return { kind: "memory", mesh: memory.mesh === undefined ? null : meshName("bus.memory.mesh", memory.mesh) };
   }
-  const nats = plainObject("bus.nats", option.nats);
+  const nats = expectObject("bus.nats", option.nats);
   rejectUnknownKeys("bus.nats", nats, ["servers", "mesh", "connectTimeoutMs"]);
   return {
     kind: "nats",
@@ -77,13 +77,6 @@ export async function openMeshBus(choice: BusChoice, nodeId: bigint, now: () => 
   if (choice.kind === "memory") return MemoryBus.join({ mesh: choice.mesh, nodeId, now });
   const { NatsBus } = await import("./nats_bus.ts");
   return await NatsBus.open({ ...choice, nodeId, now });
-}
-
-function plainObject(field: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new MeshOsSdkError("invalid_config", `${field}: expected an object; got ${describeValue(value)}`);
-  }
-  return value as Record<string, unknown>;
 }
 
 function meshName(field: string, value: unknown): string {

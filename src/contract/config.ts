@@ -77,6 +77,26 @@ export const DEFAULT_CONFIG: Readonly<ResolvedConfig> = Object.freeze({
 });
 
 /**
+ * `value` as a record, or `kind` (default `invalid_config`) naming `field` when it is not a plain
+ * object (null and arrays included).
+ *
+ * @example
+ * ```ts
+ * expectObject("options", null, "invalid_argument"); // throws "options: expected an object; got null"
+ * ```
+ */
+export function expectObject(
+  field: string,
+  value: unknown,
+  kind: "invalid_config" | "invalid_argument" = "invalid_config",
+): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new MeshOsSdkError(kind, `${field}: expected an object; got ${describeValue(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
  * Throws `kind` (default `invalid_config`) for the first key of `value` that is not in `known`, naming the nearest
  * known key (a typo such as `thisNod` must not be accepted silently).
  */

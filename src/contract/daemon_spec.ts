@@ -189,7 +189,6 @@ export function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((x) => typeof x === "string");
 }
 
-
 /** Health normalised for the snapshot and the maintenance machine. */
 export interface HealthReading {
   kind: "healthy" | "degraded" | "unhealthy";

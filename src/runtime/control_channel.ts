@@ -1,7 +1,8 @@
 /**
  * One daemon's bounded control queue: at-most-once delivery, drop-newest when full (upstream
  * RS-3), every drop counted — except that a `Shutdown` is never the one dropped: it takes the
- * place of the oldest queued event that is not a `Shutdown` (that one is counted as dropped). Waiters are woken by a new event, by a timeout, or by `close()`.
+ * place of the oldest queued event that is not a `Shutdown` (that one is counted as dropped).
+ * Waiters are woken by a new event, by a timeout, or by `close()`.
  *
  * @module
  */

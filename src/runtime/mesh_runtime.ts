@@ -7,9 +7,9 @@
  * `ControlRouter` → the daemon's `ControlChannel` (read by `handle.nextControl()`) and, through
  * the router's tap, `DaemonSlot.tapControl` → the daemon's `onControl()`.
  *
- * Where this node meets its mesh: every `HEARTBEAT_MS` (and on each maintenance transition and
- * registration)
- * `#heartbeat` sends the bus this node's `NodeAdvert`; `peers()` reads the bus's peer table.
+ * Where this node meets its mesh: every `HEARTBEAT_MS` `#heartbeat` sends the bus this node's
+ * `NodeAdvert` (and `#advertise` sends one at once on each maintenance transition and, once per
+ * burst, after registrations); `peers()` reads the bus's peer table.
  *
  * @module
  */
@@ -107,6 +107,7 @@ export class MeshRuntime implements SlotHost {
   #ticks = 0;
   #tickTimer: TimerId | null = null;
   #heartbeatTimer: TimerId | null = null;
+  #advertQueued = false;
   #saturationTrend = 0;
   #closed = false;
 
@@ -167,7 +168,7 @@ export class MeshRuntime implements SlotHost {
     this.#slots.set(daemonId, slot);
     this.#stoppedRows = this.#stoppedRows.filter((row) => row.daemonId !== hexId(daemonId));
     this.log(LOG_INFO, daemonId, `daemon "${spec.name}" registered`);
-    this.#heartbeat(); // peers see its capabilities now
+    this.#advertiseSoon(); // peers see its capabilities now, not at the next heartbeat
     return slot;
   }
 
@@ -382,6 +383,7 @@ export class MeshRuntime implements SlotHost {
   close(): void {
     if (this.#closed) return;
     if (this.#tickTimer !== null) this.clock.clearTimer(this.#tickTimer);
+    if (this.#heartbeatTimer !== null) this.clock.clearTimer(this.#heartbeatTimer);
     this.#events.close();
     this.router.closeAll();
     for (const id of [...this.#slots.keys()]) this.unregister(id);
@@ -389,8 +391,6 @@ export class MeshRuntime implements SlotHost {
     this.#stopping.clear();
     this.maintenance.stop();
     this.#closed = true;
-    // After the daemons left: their going may have moved the maintenance state and heartbeated.
-    if (this.#heartbeatTimer !== null) this.clock.clearTimer(this.#heartbeatTimer);
     this.#logRing.close();
   }
 
@@ -418,25 +418,39 @@ export class MeshRuntime implements SlotHost {
     }, this.config.tickIntervalMs);
   }
 
-  /** Sends this node's advert to the mesh and arms the next heartbeat. */
+  /** The periodic heartbeat: one more sample of the saturation trend, the advert, the next beat. */
   #heartbeat(): void {
     if (this.#closed) return;
-    if (this.#heartbeatTimer !== null) this.clock.clearTimer(this.#heartbeatTimer);
-    this.bus.advertise(this.#advert());
+    let saturation = 0;
+    for (const slot of this.#slots.values()) saturation += slot.saturation;
+    const mean = this.#slots.size === 0 ? 0 : saturation / this.#slots.size;
+    this.#saturationTrend += SATURATION_TREND_WEIGHT * (mean - this.#saturationTrend);
+    this.#advertise();
     this.#heartbeatTimer = this.clock.setTimer(() => this.#heartbeat(), HEARTBEAT_MS);
+  }
+
+  /** Sends the advert now, between heartbeats (the trend is sampled by heartbeats only). */
+  #advertise(): void {
+    if (!this.#closed) this.bus.advertise(this.#advert());
+  }
+
+  /** One advert after a burst of registrations, not one per daemon. */
+  #advertiseSoon(): void {
+    if (this.#advertQueued) return;
+    this.#advertQueued = true;
+    queueMicrotask(() => {
+      this.#advertQueued = false;
+      this.#advertise();
+    });
   }
 
   #advert(): NodeAdvert {
     const capabilities = new Set<string>();
-    let saturation = 0;
     for (const slot of this.#slots.values()) {
       for (const c of [...slot.spec.requiredCapabilities, ...slot.spec.optionalCapabilities, ...slot.publishedCapabilities]) {
         capabilities.add(c);
       }
-      saturation += slot.saturation;
     }
-    const mean = this.#slots.size === 0 ? 0 : saturation / this.#slots.size;
-    this.#saturationTrend += SATURATION_TREND_WEIGHT * (mean - this.#saturationTrend);
     return {
       nodeId: this.config.thisNode,
       epochId: this.epochId,
@@ -470,7 +484,7 @@ export class MeshRuntime implements SlotHost {
       this.log(LOG_INFO, null, `maintenance: ${previous} → ${current}`);
       if (current === "ExitingMaintenance") this.#resumeDaemons();
       previous = current;
-      this.#heartbeat(); // peers see the transition now, not at the next heartbeat
+      this.#advertise(); // peers see the transition now, not at the next heartbeat
     });
     actor.start();
     return actor;

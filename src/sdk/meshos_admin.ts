@@ -6,8 +6,7 @@
  */
 
 import type { MeshRuntime } from "../runtime/mesh_runtime.ts";
-import { rejectUnknownKeys } from "../contract/config.ts";
-import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { expectObject, rejectUnknownKeys } from "../contract/config.ts";
 import { type Milliseconds, optionalMilliseconds } from "../contract/milliseconds.ts";
 import { DEFAULT_GRACE_MS } from "./meshos_daemon_handle.ts";
 
@@ -65,8 +64,5 @@ export class MeshOsAdmin {
 
 /** An options argument is an object whose keys are all `known` (`invalid_argument` otherwise). */
 function checkOptions(options: unknown, known: readonly string[]): void {
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new MeshOsSdkError("invalid_argument", `options: expected an object; got ${describeValue(options)}`);
-  }
-  rejectUnknownKeys("options", options, known, "invalid_argument");
+  rejectUnknownKeys("options", expectObject("options", options, "invalid_argument"), known, "invalid_argument");
 }

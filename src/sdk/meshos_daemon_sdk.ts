@@ -20,7 +20,7 @@ import { daemonMachine } from "../actors/daemon_machine.ts";
 import { maintenanceMachine } from "../actors/maintenance_machine.ts";
 import { type Inspector, startInspector } from "../viz/inspector_server.ts";
 import type { RuntimeSnapshot } from "../runtime/runtime_snapshot.ts";
-import { rejectUnknownKeys, resolveConfig, resolveCount } from "../contract/config.ts";
+import { expectObject, rejectUnknownKeys, resolveConfig, resolveCount } from "../contract/config.ts";
 import {
   checkDaemon,
   checkDescriptor,
@@ -126,9 +126,7 @@ export class MeshOsDaemonSdk {
         `ingressIdentity: expected an Identity; got ${describeValue(options.ingressIdentity)}`,
       );
     }
-    if (options.backoff !== undefined && (typeof options.backoff !== "object" || options.backoff === null || Array.isArray(options.backoff))) {
-      throw new MeshOsSdkError("invalid_config", `backoff: expected an object; got ${describeValue(options.backoff)}`);
-    }
+    if (options.backoff !== undefined) expectObject("backoff", options.backoff);
     const backoff = resolveBackoffConfig(options.backoff ?? {});
     if (options.clock !== undefined && !isClock(options.clock)) {
       throw new MeshOsSdkError(
@@ -305,10 +303,7 @@ export class MeshOsDaemonSdk {
    */
   async inspect(options: { port?: number; hostname?: string } = {}): Promise<Inspector> {
     this.#live();
-    if (typeof options !== "object" || options === null || Array.isArray(options)) {
-      throw new MeshOsSdkError("invalid_argument", `options: expected an object; got ${describeValue(options)}`);
-    }
-    rejectUnknownKeys("options", options, ["port", "hostname"], "invalid_argument");
+    rejectUnknownKeys("options", expectObject("options", options, "invalid_argument"), ["port", "hostname"], "invalid_argument");
     const inspector = await startInspector({
       port: options.port ?? 0,
       hostname: options.hostname,

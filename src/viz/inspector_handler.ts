@@ -136,8 +136,8 @@ const TOKEN_COOKIE = "meshos_inspector_token";
  * Builds the handler. `options.isAllowedHost` (when given) vets each request's `Host` header;
  * others get 421. With `options.token`, every request must carry it — as `?token=` (the page then
  * keeps it in an HttpOnly, SameSite=Strict cookie for its event stream) or in that cookie —
- * compared in constant time; others get 401. Routes: `GET /` the page, `GET /events` the event stream (`update`
- * events carrying an `InspectorUpdate`; `problem` events when `getSnapshot` throws),
+ * compared in constant time; others get 401. Routes: `GET /` the page, `GET /events` the event
+ * stream (`update` events carrying an `InspectorUpdate`; `problem` events when `getSnapshot` throws),
  * `GET /snapshot.json` the current snapshot. Only GET and HEAD are served: anything else is
  * 405, and no request reaches the runtime except through `getSnapshot`.
  *
