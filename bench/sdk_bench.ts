@@ -37,7 +37,7 @@ interface Target {
 async function pump(target: Target, events: number): Promise<void> {
   const start = target.processed();
   for (let sent = 0; sent < events;) {
-    const accepted = target.sdk.ingestBatch(target.daemonId, batch);
+    const accepted = await target.sdk.ingestBatch(target.daemonId, batch);
     sent += accepted;
     if (accepted < BATCH) await target.wait();
   }

@@ -58,7 +58,7 @@ test("inspector in Chromium: counters, the drain deadline, the log and problems 
     assert.match(await page.locator("#log ol").innerText(), /daemon "enricher" registered/);
 
     // Events processed on the node show up in the daemon's counters.
-    assert.equal(sdk.ingestBatch(ingest.daemonId, Array.from({ length: 42 }, (_, i) => bytes(`event ${i}`))), 42);
+    assert.equal(await sdk.ingestBatch(ingest.daemonId, Array.from({ length: 42 }, (_, i) => bytes(`event ${i}`))), 42);
     await clock.advance(0);
     await waitForText(page, `${card} .stats`, /processed\s+42/);
     assert.match(await page.locator(`${card} .facts`).innerText(), /ingested\s+42[\s\S]*outputs\s+42/);

@@ -18,6 +18,7 @@ function advert(nodeId: bigint, changes: Partial<NodeAdvert> = {}): NodeAdvert {
     saturationTrend: 0.25,
     capabilitySet: ["gpu", "zone:a"],
     softwareVersion: "0.1.0",
+    daemons: [],
     ...changes,
   };
 }
@@ -84,7 +85,11 @@ test("rtt is floored to whole ms, kept across heartbeats, and reset when the pee
 });
 
 test("a heartbeat survives its wire form, null host figures included", () => {
-  for (const original of [advert(0xffff_ffff_ffff_ffffn), advert(3n, { cpuLoad1m: null, memUsedBytes: null, diskTotalBytes: null })]) {
+  const adverts = [
+    advert(0xffff_ffff_ffff_ffffn, { daemons: [5n, 0xffff_ffff_ffff_ffffn] }),
+    advert(3n, { cpuLoad1m: null, memUsedBytes: null, diskTotalBytes: null }),
+  ];
+  for (const original of adverts) {
     const decoded = decodeNodeAdvert(encodeNodeAdvert(original));
     assert.deepEqual(decoded, { advert: original });
   }
@@ -110,4 +115,28 @@ test("a malformed heartbeat is rejected with the field and the value", () => {
   assert.equal(problem(wire({ saturationTrend: 2 })), "saturationTrend: expected a number in 0..1; got 2");
   assert.equal(problem(wire({ capabilitySet: ["a", 1] })), "capabilitySet: expected an array of strings");
   assert.equal(problem(wire({ softwareVersion: 1 })), "softwareVersion: expected a string; got 1");
+  for (const daemons of [undefined, ["5", 6], ["-1"], ["18446744073709551616"]]) {
+    assert.equal(problem(wire({ daemons })), "daemons: expected an array of u64s as decimal strings");
+  }
+});
+
+test("hostOf names the peer whose latest heartbeat lists the daemon, and forgets it when the peer leaves", () => {
+  const table = new PeerTable(1n);
+  table.heard(advert(2n, { daemons: [10n, 11n] }), 0);
+  table.heard(advert(3n, { daemons: [12n] }), 0);
+  assert.equal(table.hostOf(10n), 2n);
+  assert.equal(table.hostOf(12n), 3n);
+  assert.equal(table.hostOf(13n), null);
+  table.heard(advert(2n, { daemons: [11n] }), 100); // daemon 10 left node 2
+  assert.equal(table.hostOf(10n), null);
+  assert.equal(table.hostOf(11n), 2n);
+  table.heard(advert(3n, { daemons: [11n, 12n] }), 100); // daemon 11 moved to node 3
+  table.heard(advert(2n, { daemons: [] }), 200);
+  assert.equal(table.hostOf(11n), 3n, "node 2's newer heartbeat must not take daemon 11 from node 3");
+  table.left(3n, 7n);
+  assert.equal(table.hostOf(12n), null);
+  assert.equal(table.hostOf(11n), null);
+  table.heard(advert(4n, { daemons: [20n] }), 0);
+  table.view(60_000); // silent for a minute: forgotten
+  assert.equal(table.hostOf(20n), null);
 });

@@ -10,7 +10,7 @@ test("a burst larger than one pump turn turns backpressure on, then off once dra
   const seen: DaemonControl[] = [];
   const handle = await sdk.registerDaemon({ name: "slow", process: () => [], onControl: (e) => void seen.push(e) }, Identity.generate());
   const burst = Array.from({ length: 3000 }, (_, i) => bytes(`event ${i}`));
-  assert.equal(sdk.ingestBatch(handle.daemonId, burst), 3000);
+  assert.equal(await sdk.ingestBatch(handle.daemonId, burst), 3000);
   const inboxDepth = () => sdk.snapshot().daemons[0].counters.inboxDepth;
   // One pump turn (1024) runs in microtasks; the next waits for a turn of the manual clock, so
   // the tick sees the rest.
@@ -45,7 +45,7 @@ test("a daemon whose own inbox passes its high-water mark gets the signal for it
   const stuck = await sdk.registerDaemon({ name: "stuck", process: () => { throw new Error("down"); } }, Identity.generate());
   sdk.ingest(stuck.daemonId, bytes("x"));
   await clock.advance(0);
-  assert.equal(sdk.ingestBatch(stuck.daemonId, Array.from({ length: 60 }, () => bytes("y"))), 60);
+  assert.equal(await sdk.ingestBatch(stuck.daemonId, Array.from({ length: 60 }, () => bytes("y"))), 60);
   await clock.advance(100);
   assert.equal(sdk.snapshot().backpressure.active, false);
   assert.equal((await stuck.nextControl(0n))?.kind, "BackpressureOn");

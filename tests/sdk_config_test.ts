@@ -29,7 +29,7 @@ test("events still in the inbox when a daemon stops are counted in discardedOnSt
   sdk.ingest(handle.daemonId, bytes("first")); // crashes: the daemon backs off 500 ms, the event waits for its retry
   await clock.advance(100);
   assert.equal(sdk.snapshot().daemons[0].lifecycle, "backingOff");
-  assert.equal(sdk.ingestBatch(handle.daemonId, ["x", "y", "z"].map(bytes)), 3); // queued behind the backoff
+  assert.equal(await sdk.ingestBatch(handle.daemonId, ["x", "y", "z"].map(bytes)), 3); // queued behind the backoff
   await sdk.admin.stopDaemon(handle.daemonId, { graceMs: 0 });
   const row = sdk.snapshot().daemons.find((d) => d.name === "crashy")!;
   assert.equal(row.lifecycle, "stopped");
@@ -92,7 +92,7 @@ test("logRingCapacity bounds the log ring; overwritten records are counted in lo
 
 test("stopDaemon and restartDaemon on an unknown id are unknown_daemon naming the id", async () => {
   const { sdk } = await startManual();
-  const detail = /^daemonId: no registered daemon has id 0x00000000000004d2; expected the daemonId of a live handle$/;
+  const detail = /^daemonId: no registered daemon has id 0x00000000000004d2 on this node or any peer; expected the daemonId of a live handle$/;
   await rejectsWithKind(sdk.admin.stopDaemon(1234n), "unknown_daemon", detail);
   await rejectsWithKind(() => sdk.admin.restartDaemon(1234n), "unknown_daemon", detail);
   const handle = await sdk.registerDaemon(echoDaemon(), Identity.generate());

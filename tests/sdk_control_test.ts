@@ -243,7 +243,7 @@ test("PY-23 (differs, decision 1) a dropped handle keeps its daemon; the identit
   dropped = null; // upstream's `del handle`: here it unregisters nothing
   assert.equal(dropped, null);
   await rejectsWithKind(sdk.registerDaemon(echoDaemon(), identity), "register_failed", /already registered$/);
-  assert.equal(sdk.ingest(identity.originHash, new Uint8Array([1])), true);
+  assert.equal(await sdk.ingest(identity.originHash, new Uint8Array([1])), true);
   await clock.advance(100);
   assert.equal(processed, 1);
   const stopped = sdk.admin.stopDaemon(identity.originHash, { graceMs: 0 });

@@ -32,8 +32,8 @@ test("ingested events reach process() with a correct causal chain from the ingre
   const { sdk } = await startManual({}, { ingressIdentity: ingress });
   const seen: CausalEvent[] = [];
   const handle = await sdk.registerDaemon({ name: "rec", process: (e) => void seen.push(e) }, Identity.generate());
-  assert.equal(sdk.ingest(handle.daemonId, bytes("a")), true);
-  assert.equal(sdk.ingestBatch(handle.daemonId, [bytes("b"), bytes("cc"), new Uint8Array(0)]), 3);
+  assert.equal(await sdk.ingest(handle.daemonId, bytes("a")), true);
+  assert.equal(await sdk.ingestBatch(handle.daemonId, [bytes("b"), bytes("cc"), new Uint8Array(0)]), 3);
   await Promise.resolve();
   assert.deepEqual(seen.map((e) => new TextDecoder().decode(e.payload)), ["a", "b", "cc", ""]);
   assertChain(seen, ingress.originHash);
@@ -65,9 +65,11 @@ test("outputs form the daemon's own chain, readable as an async iterable", async
 test("a full inbox is reported and counted, never silently dropped", async () => {
   const { sdk } = await startManual({ inboxCapacity: 4 });
   const handle = await sdk.registerDaemon({ name: "sink", process: () => [] }, Identity.generate());
+  // Both answers are settled before the calls return, so the daemon has not run in between.
   const accepted = sdk.ingestBatch(handle.daemonId, Array.from({ length: 6 }, (_, i) => bytes(`m${i}`)));
-  assert.equal(accepted, 4);
-  assert.equal(sdk.ingest(handle.daemonId, bytes("one more")), false);
+  const oneMore = sdk.ingest(handle.daemonId, bytes("one more"));
+  assert.equal(await accepted, 4);
+  assert.equal(await oneMore, false);
   const row = sdk.snapshot().daemons[0];
   assert.equal(row.counters.inboxRejected, 3);
   await Promise.resolve();

@@ -37,7 +37,7 @@ test("a collected handle leaves its daemon registered and processing", async () 
   forceGc();
   await sleep(5);
   const payloads = Array.from({ length: 64 }, (_, i) => new Uint8Array([i]));
-  assert.equal(sdk.ingestBatch(daemonId, payloads), 64);
+  assert.equal(await sdk.ingestBatch(daemonId, payloads), 64);
   const outputs = sdk.outputs(daemonId)[Symbol.asyncIterator]();
   for (let i = 0; i < 64; i++) assert.deepEqual((await outputs.next()).value?.payload, new Uint8Array([i]));
   const row = sdk.snapshot().daemons.find((d) => d.daemonId === hexId(daemonId));

@@ -62,7 +62,7 @@ test("events queued during a restart are kept and processed after it", async () 
   const handle = await sdk.registerDaemon(daemon, Identity.generate());
   sdk.ingest(handle.daemonId, bytes("poison"));
   await clock.advance(0);
-  assert.equal(sdk.ingestBatch(handle.daemonId, [bytes("x"), bytes("y")]), 2);
+  assert.equal(await sdk.ingestBatch(handle.daemonId, [bytes("x"), bytes("y")]), 2);
   assert.equal(sdk.snapshot().daemons[0].counters.inboxDepth, 3);
   await clock.advance(500);
   assert.equal(daemon.count, 3);

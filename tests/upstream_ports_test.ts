@@ -99,7 +99,7 @@ test("DT-5 / DT-6 onControl records the last event; a daemon without onControl g
   await stopped;
   // The daemon without onControl: its DrainStart is in its queue, it still processes, nothing is logged against it.
   assert.deepEqual(await plain.nextControl(0n), { kind: "DrainStart", gracePeriodMs: 5000n });
-  assert.equal(sdk.ingest(plain.daemonId, new Uint8Array([1])), true);
+  assert.equal(await sdk.ingest(plain.daemonId, new Uint8Array([1])), true);
   await clock.advance(100);
   assert.equal(processed, 1);
   const row = sdk.snapshot().daemons.find((d) => d.name === "plain")!;

@@ -115,12 +115,12 @@ test("worker: events ingested here are processed in the Worker; both causal chai
   assert.equal(sdk.snapshot().liveDaemonWorkers, workersBefore + 1);
   assert.equal(row(sdk).runsIn, "worker");
   const { outputs, reach } = collect(sdk, handle.daemonId);
-  assert.equal(sdk.ingest(handle.daemonId, bytes("a")), true);
-  assert.equal(sdk.ingestBatch(handle.daemonId, [bytes("b"), bytes("cc"), new Uint8Array(0)]), 3);
+  assert.equal(await sdk.ingest(handle.daemonId, bytes("a")), true);
+  assert.equal(await sdk.ingestBatch(handle.daemonId, [bytes("b"), bytes("cc"), new Uint8Array(0)]), 3);
   const many = Array.from({ length: 2500 }, (_, i) => bytes(`m${i}`)); // several batches, ring wraps
   for (let sent = 0; sent < many.length; sent += 700) {
     await reach(4 + sent); // the inbox is empty again: the whole batch fits
-    assert.equal(sdk.ingestBatch(handle.daemonId, many.slice(sent, sent + 700)), Math.min(700, many.length - sent));
+    assert.equal(await sdk.ingestBatch(handle.daemonId, many.slice(sent, sent + 700)), Math.min(700, many.length - sent));
   }
   await reach(2504);
   // What process() saw, as each output carries it: the link it was given, then the payload.

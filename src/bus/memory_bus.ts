@@ -2,20 +2,37 @@
  * The in-process mesh: nodes started in one JavaScript realm with the same mesh name see each
  * other, with nothing to set up. Without a name a node is alone (the SDK's default). Delivery is
  * a direct call, so a heartbeat reaches every peer before `advertise` returns, and with no
- * network between the nodes every round trip reads 0 ms.
+ * network between the nodes every round trip reads 0 ms. Events sent to a daemon on another node
+ * go straight to that node's delivery; with nothing durable in between, `send` resolves once the
+ * daemon's inbox took them.
  *
  * @module
  */
 
 import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
-import type { PeerSnapshot } from "../contract/types.ts";
+import type { CausalEvent, PeerSnapshot } from "../contract/types.ts";
 import { hexId } from "../contract/u64.ts";
-import { freshBusStats, type MeshBus, type MeshBusStats } from "./mesh_bus.ts";
+import { type FrameDelivery, freshBusStats, type MeshBus, type MeshBusStats, type OutputWatcher } from "./mesh_bus.ts";
 import type { NodeAdvert } from "./node_advert.ts";
 import { PeerTable } from "./peer_table.ts";
 
+/** One named in-process mesh. */
+interface Mesh {
+  members: Map<bigint, MemoryBus>;
+  /** The last position given to a frame for each daemon: it grows even when a daemon moves. */
+  positions: Map<bigint, bigint>;
+  /** Readers of each daemon's outputs on the nodes that do not host it. */
+  watchers: Map<bigint, Set<OutputWatcher>>;
+}
+
+/** A daemon this node hosts: where its frames go, and the tail of those on their way. */
+interface Hosted {
+  deliver: FrameDelivery;
+  tail: Promise<void>;
+}
+
 /** The named meshes of this realm; a mesh is removed when its last node leaves. */
-const meshes = new Map<string, Map<bigint, MemoryBus>>();
+const meshes = new Map<string, Mesh>();
 
 /**
  * One node on an in-process mesh.
@@ -34,17 +51,18 @@ export class MemoryBus implements MeshBus {
   readonly #nodeId: bigint;
   readonly #now: () => number;
   readonly #table: PeerTable;
-  readonly #members: Map<bigint, MemoryBus> | null;
+  readonly #mesh: Mesh | null;
+  readonly #hosted = new Map<bigint, Hosted>();
   #epochId: bigint | null = null;
   #closed = false;
   readonly #stats: MeshBusStats = freshBusStats();
 
-  private constructor(mesh: string, nodeId: bigint, now: () => number, members: Map<bigint, MemoryBus> | null) {
-    this.mesh = mesh;
+  private constructor(name: string, nodeId: bigint, now: () => number, mesh: Mesh | null) {
+    this.mesh = name;
     this.#nodeId = nodeId;
     this.#now = now;
     this.#table = new PeerTable(nodeId);
-    this.#members = members;
+    this.#mesh = mesh;
   }
 
   /**
@@ -54,16 +72,16 @@ export class MemoryBus implements MeshBus {
   static join(options: { mesh: string | null; nodeId: bigint; now: () => number }): MemoryBus {
     const { mesh, nodeId, now } = options;
     if (mesh === null) return new MemoryBus("", nodeId, now, null);
-    const members = meshes.get(mesh) ?? new Map<bigint, MemoryBus>();
-    if (members.has(nodeId)) {
+    const joined = meshes.get(mesh) ?? { members: new Map(), positions: new Map(), watchers: new Map() };
+    if (joined.members.has(nodeId)) {
       throw new MeshOsSdkError(
         "invalid_config",
         `thisNode: node ${hexId(nodeId)} is already a member of the in-memory mesh "${mesh}"; expected a node id unique in the mesh`,
       );
     }
-    const bus = new MemoryBus(mesh, nodeId, now, members);
-    members.set(nodeId, bus);
-    meshes.set(mesh, members);
+    const bus = new MemoryBus(mesh, nodeId, now, joined);
+    joined.members.set(nodeId, bus);
+    meshes.set(mesh, joined);
     return bus;
   }
 
@@ -74,7 +92,7 @@ export class MemoryBus implements MeshBus {
     }
     this.#epochId = advert.epochId;
     this.#stats.heartbeatsSent++;
-    for (const peer of this.#members?.values() ?? []) {
+    for (const peer of this.#mesh?.members.values() ?? []) {
       if (peer === this) continue;
       peer.#receive(advert);
     }
@@ -82,6 +100,59 @@ export class MemoryBus implements MeshBus {
 
   peers(nowMs: number): Map<bigint, PeerSnapshot> {
     return this.#table.view(nowMs);
+  }
+
+  hostOf(daemonId: bigint): bigint | null {
+    return this.#table.hostOf(daemonId);
+  }
+
+  send(daemonId: bigint, payloads: readonly Uint8Array[]): Promise<void> {
+    const host = [...this.#mesh?.members.values() ?? []].find((bus) => bus !== this && bus.#hosted.has(daemonId));
+    if (this.#closed || !host) {
+      this.#stats.eventsFailed += payloads.length;
+      const why = this.#closed ? "the bus is closed" : `no node of mesh "${this.mesh}" hosts daemon ${hexId(daemonId)}`;
+      return Promise.reject(new MeshOsSdkError("bus_unavailable", `send: ${why}; ${payloads.length} event(s) not sent`));
+    }
+    this.#stats.eventsSent += payloads.length;
+    this.#stats.framesSent++;
+    const positions = this.#mesh!.positions;
+    const position = (positions.get(daemonId) ?? 0n) + 1n;
+    positions.set(daemonId, position);
+    return host.#take(daemonId, position, payloads.slice()).catch((err) => {
+      this.#stats.eventsFailed += payloads.length;
+      throw new MeshOsSdkError("bus_unavailable", `send: daemon ${hexId(daemonId)} did not take ${payloads.length} event(s) (${(err as Error).message})`);
+    });
+  }
+
+  host(daemonId: bigint, deliver: FrameDelivery): void {
+    this.#hosted.set(daemonId, { deliver, tail: Promise.resolve() });
+  }
+
+  unhost(daemonId: bigint): void {
+    this.#hosted.delete(daemonId);
+  }
+
+  publishOutputs(daemonId: bigint, events: readonly CausalEvent[]): void {
+    const watchers = this.#mesh?.watchers.get(daemonId);
+    if (!watchers || watchers.size === 0) return;
+    this.#stats.outputFramesPublished++;
+    for (const watcher of watchers) watcher.events([...events]);
+  }
+
+  endOutputs(daemonId: bigint): void {
+    for (const watcher of this.#mesh?.watchers.get(daemonId) ?? []) watcher.end();
+  }
+
+  watchOutputs(daemonId: bigint, watcher: OutputWatcher): () => void {
+    const all = this.#mesh?.watchers;
+    if (!all) return () => {};
+    const watchers = all.get(daemonId) ?? new Set<OutputWatcher>();
+    watchers.add(watcher);
+    all.set(daemonId, watchers);
+    return () => {
+      watchers.delete(watcher);
+      if (watchers.size === 0) all.delete(daemonId);
+    };
   }
 
   stats(): MeshBusStats {
@@ -92,11 +163,27 @@ export class MemoryBus implements MeshBus {
     if (this.#closed) return;
     this.#closed = true;
     this.#stats.connected = false;
-    if (!this.#members) return;
-    this.#members.delete(this.#nodeId);
-    if (this.#members.size === 0) meshes.delete(this.mesh);
+    this.#hosted.clear();
+    const mesh = this.#mesh;
+    if (!mesh) return;
+    mesh.members.delete(this.#nodeId);
+    if (mesh.members.size === 0) meshes.delete(this.mesh);
     if (this.#epochId === null) return;
-    for (const peer of this.#members.values()) peer.#table.left(this.#nodeId, this.#epochId);
+    for (const peer of mesh.members.values()) peer.#table.left(this.#nodeId, this.#epochId);
+  }
+
+  /** Delivers a frame after the frames before it (each waits for room in the daemon's inbox). */
+  #take(daemonId: bigint, position: bigint, payloads: Uint8Array[]): Promise<void> {
+    const hosted = this.#hosted.get(daemonId)!;
+    const taken = hosted.tail.then(() => {
+      if (this.#hosted.get(daemonId) !== hosted) throw new Error("it left the node");
+      return hosted.deliver(position, payloads);
+    });
+    hosted.tail = taken.then(() => {
+      this.#stats.framesReceived++;
+      this.#stats.eventsReceived += payloads.length;
+    }, () => {});
+    return taken;
   }
 
   #receive(advert: NodeAdvert): void {

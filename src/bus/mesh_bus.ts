@@ -3,12 +3,16 @@
  * interface; `memory_bus.ts` (in-process, the default) and `nats_bus.ts` (NATS) implement it.
  * A bus knows the contract types, never the SDK classes.
  *
- * Later work (events across nodes, operator commands, daemon moves) adds methods here.
+ * Events to a daemon travel by the daemon's id, not by node: `send` puts them on the bus, and the
+ * node that `host`s that daemon takes them, in order, wherever it is — so a daemon that moves to
+ * another node (a later issue) keeps its queue. Its outputs travel the same way back.
+ *
+ * Later work (operator commands, daemon moves) adds methods here.
  *
  * @module
  */
 
-import type { PeerSnapshot } from "../contract/types.ts";
+import type { CausalEvent, PeerSnapshot } from "../contract/types.ts";
 import type { NodeAdvert } from "./node_advert.ts";
 
 /** Which implementation carries a mesh. */
@@ -30,6 +34,37 @@ export interface MeshBusStats {
   reconnects: number;
   /** Round-trip probes to a peer that got no answer in time. */
   rttProbesFailed: number;
+  /** Events this node put on the bus for daemons on other nodes, in `framesSent` frames. */
+  eventsSent: number;
+  framesSent: number;
+  /** Events whose `send` failed (the caller's promise rejected with `bus_unavailable`). */
+  eventsFailed: number;
+  /** Events the bus handed to daemons hosted here, in `framesReceived` frames. */
+  eventsReceived: number;
+  framesReceived: number;
+  /** Frames from the bus that were not a valid frame (taken off the bus, never delivered). */
+  framesRejected: number;
+  /** Output frames this node published for readers on other nodes, and those that failed. */
+  outputFramesPublished: number;
+  outputFramesFailed: number;
+}
+
+/**
+ * Where a bus hands the frames sent to a daemon hosted on this node. `position` grows along the
+ * daemon's queue on the bus (for NATS the stream sequence), and is the same when a frame is
+ * delivered again (after a reconnect, or an acknowledgement that was lost). The promise resolves
+ * once every payload is taken — or the position is recognised as taken before — and only then is
+ * the frame acknowledged; it rejects when the daemon can no longer take events (it left), and the
+ * frame stays on the bus for whoever hosts the daemon next.
+ */
+export type FrameDelivery = (position: bigint, payloads: Uint8Array[]) => Promise<void>;
+
+/** What a reader of a remote daemon's outputs is told. */
+export interface OutputWatcher {
+  /** The next outputs, in chain order. */
+  events(events: CausalEvent[]): void;
+  /** The daemon left its node: nothing more will come. */
+  end(): void;
 }
 
 /** One node's connection to its mesh. */
@@ -41,6 +76,24 @@ export interface MeshBus {
   advertise(advert: NodeAdvert): void;
   /** Every live peer as of `nowMs` on this node's clock; never this node. */
   peers(nowMs: number): Map<bigint, PeerSnapshot>;
+  /** The peer that hosts `daemonId`, as its last heartbeat says; null when no peer does. */
+  hostOf(daemonId: bigint): bigint | null;
+  /**
+   * Puts `payloads` on the bus for daemon `daemonId`, wherever it is hosted. Resolves once they
+   * are durable on the bus (NATS: the JetStream acknowledgement); rejects with `bus_unavailable`
+   * when they are not. Calls in one turn share frames.
+   */
+  send(daemonId: bigint, payloads: readonly Uint8Array[]): Promise<void>;
+  /** Takes the events sent to `daemonId`, which this node now hosts, to `deliver`, in order. */
+  host(daemonId: bigint, deliver: FrameDelivery): void;
+  /** Stops taking them (the daemon left this node); what is not delivered stays on the bus. */
+  unhost(daemonId: bigint): void;
+  /** Publishes outputs of a daemon hosted here to readers on other nodes (never waits). */
+  publishOutputs(daemonId: bigint, events: readonly CausalEvent[]): void;
+  /** Tells readers on other nodes that `daemonId` left this node. */
+  endOutputs(daemonId: bigint): void;
+  /** Reads the outputs of `daemonId`, hosted on another node, from now on; returns the unsubscribe. */
+  watchOutputs(daemonId: bigint, watcher: OutputWatcher): () => void;
   /** Counters since the bus opened. */
   stats(): MeshBusStats;
   /** Says goodbye to the peers and releases the connection; idempotent. */
@@ -57,5 +110,13 @@ export function freshBusStats(): MeshBusStats {
     connected: true,
     reconnects: 0,
     rttProbesFailed: 0,
+    eventsSent: 0,
+    framesSent: 0,
+    eventsFailed: 0,
+    eventsReceived: 0,
+    framesReceived: 0,
+    framesRejected: 0,
+    outputFramesPublished: 0,
+    outputFramesFailed: 0,
   };
 }

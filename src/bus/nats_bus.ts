@@ -11,15 +11,21 @@
  * Subjects, under `meshos.<mesh>.`:
  * - `heartbeat` — each node's `NodeAdvert`, every heartbeat interval;
  * - `leave` — `{nodeId, epochId}` when a node closes its bus, so peers drop it at once;
- * - `ping.<nodeId>` — request/reply; the round trip is a peer's `rttMs`.
+ * - `ping.<nodeId>` — request/reply; the round trip is a peer's `rttMs`;
+ * - `events.<daemonId>` — the JetStream stream of events sent to a daemon (`nats_event_stream.ts`);
+ * - `outputs.<daemonId>` — output frames of a daemon for readers on other nodes; an empty message
+ *   says the daemon left its node. Plain subjects: a reader sees outputs from when it subscribes,
+ *   as a late local reader sees what the daemon's output buffer still holds.
  *
  * @module
  */
 
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
-import type { PeerSnapshot } from "../contract/types.ts";
-import { freshBusStats, type MeshBus, type MeshBusStats } from "./mesh_bus.ts";
+import type { CausalEvent, PeerSnapshot } from "../contract/types.ts";
+import { decodeOutputFrame, encodeOutputFrame } from "./event_frame.ts";
+import { type FrameDelivery, freshBusStats, type MeshBus, type MeshBusStats, type OutputWatcher } from "./mesh_bus.ts";
+import { NatsEventStream } from "./nats_event_stream.ts";
 import { decodeNodeAdvert, encodeNodeAdvert, type NodeAdvert } from "./node_advert.ts";
 import { PeerTable } from "./peer_table.ts";
 
@@ -37,6 +43,8 @@ export interface NatsBusOptions {
   now: () => number;
   /** The longest `open` waits for a first connection before `bus_unavailable`. */
   connectTimeoutMs: number;
+  /** How many servers store each event frame (JetStream replicas). */
+  replicas: number;
 }
 
 /**
@@ -54,10 +62,13 @@ export class NatsBus implements MeshBus {
   readonly kind = "nats" as const;
   readonly mesh: string;
   readonly #nc: NatsConnection;
+  #events!: NatsEventStream;
   readonly #nodeId: bigint;
   readonly #now: () => number;
   readonly #table: PeerTable;
   readonly #lastProbeMs = new Map<bigint, number>();
+  /** Outputs published this turn, per daemon: sent as one frame at the end of the turn. */
+  readonly #outbound = new Map<bigint, CausalEvent[]>();
   #epochId: bigint | null = null;
   #closed = false;
   readonly #stats: MeshBusStats = freshBusStats();
@@ -92,6 +103,12 @@ export class NatsBus implements MeshBus {
       );
     }
     const bus = new NatsBus(nc, options);
+    try {
+      bus.#events = await NatsEventStream.open(nc, options, bus.#stats);
+    } catch (err) {
+      await nc.close();
+      throw err;
+    }
     bus.#subscribe();
     await nc.flush();
     return bus;
@@ -116,6 +133,53 @@ export class NatsBus implements MeshBus {
     return this.#table.view(nowMs);
   }
 
+  hostOf(daemonId: bigint): bigint | null {
+    return this.#table.hostOf(daemonId);
+  }
+
+  send(daemonId: bigint, payloads: readonly Uint8Array[]): Promise<void> {
+    return this.#events.send(daemonId, payloads);
+  }
+
+  host(daemonId: bigint, deliver: FrameDelivery): void {
+    this.#events.host(daemonId, deliver);
+  }
+
+  unhost(daemonId: bigint): void {
+    this.#events.unhost(daemonId);
+  }
+
+  publishOutputs(daemonId: bigint, events: readonly CausalEvent[]): void {
+    const waiting = this.#outbound.get(daemonId);
+    if (waiting) {
+      waiting.push(...events);
+      return;
+    }
+    this.#outbound.set(daemonId, [...events]);
+    queueMicrotask(() => this.#flushOutputs(daemonId)); // one frame per daemon per turn
+  }
+
+  endOutputs(daemonId: bigint): void {
+    this.#flushOutputs(daemonId);
+    this.#publishOutputFrame(daemonId, new Uint8Array(0));
+  }
+
+  watchOutputs(daemonId: bigint, watcher: OutputWatcher): () => void {
+    const sub = this.#nc.subscribe(this.#subject(`outputs.${daemonId}`), {
+      callback: (_err, msg) => {
+        if (msg.data.byteLength === 0) {
+          sub.unsubscribe();
+          watcher.end();
+          return;
+        }
+        const decoded = decodeOutputFrame(msg.data);
+        if ("problem" in decoded) this.#stats.framesRejected++;
+        else watcher.events(decoded.events);
+      },
+    });
+    return () => sub.unsubscribe();
+  }
+
   stats(): MeshBusStats {
     return { ...this.#stats };
   }
@@ -123,6 +187,7 @@ export class NatsBus implements MeshBus {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#events.close();
     if (this.#stats.connected && this.#epochId !== null) {
       const goodbye = JSON.stringify({ nodeId: String(this.#nodeId), epochId: String(this.#epochId) });
       this.#nc.publish(this.#subject("leave"), new TextEncoder().encode(goodbye));
@@ -130,6 +195,26 @@ export class NatsBus implements MeshBus {
     this.#stats.connected = false;
     // drain() flushes the goodbye first; with no server there is nothing to flush.
     await (this.#nc.isClosed() ? Promise.resolve() : this.#nc.drain().catch(() => this.#nc.close()));
+  }
+
+  #flushOutputs(daemonId: bigint): void {
+    const events = this.#outbound.get(daemonId);
+    if (!events) return;
+    this.#outbound.delete(daemonId);
+    this.#publishOutputFrame(daemonId, encodeOutputFrame(events));
+  }
+
+  #publishOutputFrame(daemonId: bigint, frame: Uint8Array): void {
+    if (this.#closed || !this.#stats.connected) {
+      this.#stats.outputFramesFailed++;
+      return;
+    }
+    try {
+      this.#nc.publish(this.#subject(`outputs.${daemonId}`), frame);
+      this.#stats.outputFramesPublished++;
+    } catch {
+      this.#stats.outputFramesFailed++;
+    }
   }
 
   #subject(leaf: string): string {

@@ -28,6 +28,8 @@ export interface NodeAdvert {
   /** Sorted union of its daemons' required, optional and published capabilities. */
   capabilitySet: string[];
   softwareVersion: string;
+  /** The daemons registered on the node, ascending: where events for them go. */
+  daemons: bigint[];
 }
 
 const MAINTENANCE_NAMES: readonly PeerMaintenance[] = [...MAINTENANCE_STATES, "Unknown"];
@@ -47,6 +49,7 @@ const BYTE_FIELDS = ["memUsedBytes", "memTotalBytes", "diskUsedBytes", "diskTota
 export function encodeNodeAdvert(advert: NodeAdvert): Uint8Array {
   const plain: Record<string, unknown> = { ...advert };
   for (const field of [...ID_FIELDS, ...BYTE_FIELDS]) plain[field] = advert[field]?.toString() ?? null;
+  plain.daemons = advert.daemons.map(String);
   return new TextEncoder().encode(JSON.stringify(plain));
 }
 
@@ -71,7 +74,7 @@ export function decodeNodeAdvert(bytes: Uint8Array): { advert: NodeAdvert } | { 
     if (value === null || !isU64(value)) return { problem: `${field}: expected a u64 as a decimal string; got ${JSON.stringify(text)}` };
     u64s[field] = value;
   }
-  const { maintenance, cpuLoad1m, saturationTrend, capabilitySet, softwareVersion } = fields;
+  const { maintenance, cpuLoad1m, saturationTrend, capabilitySet, softwareVersion, daemons } = fields;
   if (!MAINTENANCE_NAMES.includes(maintenance as PeerMaintenance)) {
     return { problem: `maintenance: expected a maintenance state name; got ${JSON.stringify(maintenance)}` };
   }
@@ -85,6 +88,9 @@ export function decodeNodeAdvert(bytes: Uint8Array): { advert: NodeAdvert } | { 
     return { problem: "capabilitySet: expected an array of strings" };
   }
   if (typeof softwareVersion !== "string") return { problem: `softwareVersion: expected a string; got ${JSON.stringify(softwareVersion)}` };
+  if (!Array.isArray(daemons) || !daemons.every((d) => typeof d === "string" && /^[0-9]{1,20}$/.test(d) && isU64(BigInt(d)))) {
+    return { problem: "daemons: expected an array of u64s as decimal strings" };
+  }
   return {
     advert: {
       nodeId: u64s.nodeId!,
@@ -98,6 +104,7 @@ export function decodeNodeAdvert(bytes: Uint8Array): { advert: NodeAdvert } | { 
       saturationTrend,
       capabilitySet: [...capabilitySet].sort(),
       softwareVersion,
+      daemons: daemons.map((d) => BigInt(d as string)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
     },
   };
 }

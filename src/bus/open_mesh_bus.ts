@@ -23,15 +23,17 @@ import { MemoryBus } from "./memory_bus.ts";
  */
 export type MeshOsBusOption =
   | { memory: { mesh?: string } }
-  | { nats: { servers: string | string[]; mesh?: string; connectTimeoutMs?: Milliseconds } };
+  | { nats: { servers: string | string[]; mesh?: string; connectTimeoutMs?: Milliseconds; replicas?: number } };
 
 /** A checked `bus` option. */
 export type BusChoice =
   | { kind: "memory"; mesh: string | null }
-  | { kind: "nats"; servers: string[]; mesh: string; connectTimeoutMs: number };
+  | { kind: "nats"; servers: string[]; mesh: string; connectTimeoutMs: number; replicas: number };
 
 const DEFAULT_NATS_MESH = "default";
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** JetStream stores a stream on at most 5 servers. */
+const MAX_REPLICAS = 5;
 /** A mesh name is one NATS subject token. */
 const MESH_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -41,7 +43,7 @@ const MESH_NAME = /^[A-Za-z0-9_-]{1,64}$/;
  * @example
  * ```ts
  * resolveBusOption(undefined); // { kind: "memory", mesh: null }
- * resolveBusOption({ nats: { servers: "nats://h:4222" } }); // { kind: "nats", servers: ["nats://h:4222"], mesh: "default", connectTimeoutMs: 5000 }
+ * resolveBusOption({ nats: { servers: "nats://h:4222" } }); // { kind: "nats", servers: ["nats://h:4222"], mesh: "default", connectTimeoutMs: 5000, replicas: 1 }
  * ```
  */
 export function resolveBusOption(value: unknown): BusChoice {
@@ -58,7 +60,7 @@ export function resolveBusOption(value: unknown): BusChoice {
     return { kind: "memory", mesh: memory.mesh === undefined ? null : meshName("bus.memory.mesh", memory.mesh) };
   }
   const nats = expectObject("bus.nats", option.nats);
-  rejectUnknownKeys("bus.nats", nats, ["servers", "mesh", "connectTimeoutMs"]);
+  rejectUnknownKeys("bus.nats", nats, ["servers", "mesh", "connectTimeoutMs", "replicas"]);
   return {
     kind: "nats",
     servers: serverList(nats.servers),
@@ -66,6 +68,7 @@ export function resolveBusOption(value: unknown): BusChoice {
     connectTimeoutMs: nats.connectTimeoutMs === undefined
       ? DEFAULT_CONNECT_TIMEOUT_MS
       : toMilliseconds("invalid_config", "bus.nats.connectTimeoutMs", nats.connectTimeoutMs, 1),
+    replicas: nats.replicas === undefined ? 1 : replicaCount(nats.replicas),
   };
 }
 
@@ -84,6 +87,14 @@ function meshName(field: string, value: unknown): string {
   throw new MeshOsSdkError(
     "invalid_config",
     `${field}: expected 1 to 64 letters, digits, "_" or "-"; got ${describeValue(value)}`,
+  );
+}
+
+function replicaCount(value: unknown): number {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= MAX_REPLICAS) return value;
+  throw new MeshOsSdkError(
+    "invalid_config",
+    `bus.nats.replicas: expected an integer from 1 to ${MAX_REPLICAS} (servers storing each event frame); got ${describeValue(value)}`,
   );
 }
 

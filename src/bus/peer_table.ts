@@ -38,6 +38,8 @@ interface PeerEntry {
 export class PeerTable {
   readonly #self: bigint;
   readonly #entries = new Map<bigint, PeerEntry>();
+  /** daemon id → the peer whose latest heartbeat lists it. */
+  readonly #hosts = new Map<bigint, bigint>();
 
   /** A table for node `self`; heartbeats from `self` are never entered. */
   constructor(self: bigint) {
@@ -52,7 +54,9 @@ export class PeerTable {
     if (advert.nodeId === this.#self) return false;
     const known = this.#entries.get(advert.nodeId);
     const rttMs = known && known.advert.epochId === advert.epochId ? known.rttMs : null;
+    if (known) this.#forgetHosts(known.advert);
     this.#entries.set(advert.nodeId, { advert, heardAtMs: atMs, rttMs });
+    for (const daemon of advert.daemons) this.#hosts.set(daemon, advert.nodeId);
     return true;
   }
 
@@ -64,7 +68,15 @@ export class PeerTable {
 
   /** Drops `nodeId` (it left the mesh); an older `epochId` than the entry's is ignored. */
   left(nodeId: bigint, epochId: bigint): void {
-    if (this.#entries.get(nodeId)?.advert.epochId === epochId) this.#entries.delete(nodeId);
+    const entry = this.#entries.get(nodeId);
+    if (entry?.advert.epochId !== epochId) return;
+    this.#forgetHosts(entry.advert);
+    this.#entries.delete(nodeId);
+  }
+
+  /** The peer whose latest heartbeat lists daemon `daemonId`, or null. */
+  hostOf(daemonId: bigint): bigint | null {
+    return this.#hosts.get(daemonId) ?? null;
   }
 
   /** The ids of the peers in the table. */
@@ -78,6 +90,7 @@ export class PeerTable {
     for (const [id, entry] of [...this.#entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const age = nowMs - entry.heardAtMs;
       if (age >= FORGET_AFTER_MS) {
+        this.#forgetHosts(entry.advert);
         this.#entries.delete(id);
         continue;
       }
@@ -98,6 +111,12 @@ export class PeerTable {
       });
     }
     return peers;
+  }
+
+  #forgetHosts(advert: NodeAdvert): void {
+    for (const daemon of advert.daemons) {
+      if (this.#hosts.get(daemon) === advert.nodeId) this.#hosts.delete(daemon);
+    }
   }
 }
 

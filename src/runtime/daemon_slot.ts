@@ -40,6 +40,8 @@ export interface SlotHost {
   readonly ingressOrigin: bigint;
   log(level: LogSeverity, daemonId: bigint | null, message: string): void;
   deadLetter(letter: DeadLetterSnapshot): void;
+  /** The daemon's newest outputs, as they joined its chain (the runtime publishes them on). */
+  published(daemonId: bigint, events: readonly CausalEvent[]): void;
 }
 
 /** Options fixed at registration. */
@@ -71,6 +73,9 @@ export class DaemonSlot implements SlotRun {
   #pushed = 0;
   #popped = 0;
   #savedState: Uint8Array | null = null;
+  /** The bus position of the last frame the ingress chain took (0: none yet). */
+  #busPosition = 0n;
+  #roomWaiters: (() => void)[] = [];
   #reportedProblems = new Set<string>();
   #processing = false; // canProcess() as of the last lifecycle change
   #closed = false;
@@ -86,6 +91,8 @@ export class DaemonSlot implements SlotRun {
     crashes: 0,
     restarts: 0,
     discardedOnStop: 0,
+    fromBus: 0,
+    redeliveriesSkipped: 0,
   };
 
   constructor(daemonId: bigint, spec: DaemonSpec, host: SlotHost, options: SlotOptions) {
@@ -145,14 +152,31 @@ export class DaemonSlot implements SlotRun {
   /** Queues a prefix of `payloads` in one ring call; returns how many were accepted. */
   ingestBatch(payloads: readonly Uint8Array[]): number {
     this.#requireAccepting();
-    const room = Math.max(0, this.inboxCapacity - this.depth);
-    const offered = room >= payloads.length ? payloads : payloads.slice(0, room);
-    const accepted = offered.length === 0 ? 0 : this.inbox.pushBatch(offered);
-    this.#pushed += accepted;
-    this.counters.ingested += accepted;
+    const accepted = this.#offer(payloads);
     this.counters.inboxRejected += payloads.length - accepted;
-    if (accepted > 0) this.#executor.wake();
     return accepted;
+  }
+
+  /**
+   * Takes a frame the bus delivered at `position` (growing along this daemon's queue on the bus):
+   * every payload, in order, waiting for room in the inbox as the daemon works. A position at or
+   * before the last one taken is a redelivery: counted, not taken again. Rejects with
+   * `unknown_daemon` once the daemon takes no more events (the bus keeps the frame).
+   */
+  async deliverFrame(position: bigint, payloads: readonly Uint8Array[]): Promise<void> {
+    if (position <= this.#busPosition) {
+      this.counters.redeliveriesSkipped++;
+      return;
+    }
+    let taken = 0;
+    for (;;) {
+      this.#requireAccepting();
+      taken += this.#offer(taken === 0 ? payloads : payloads.slice(taken));
+      if (taken === payloads.length) break;
+      await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+    }
+    this.counters.fromBus += payloads.length;
+    this.#busPosition = position;
   }
 
   /** Delivers a control event to `onControl` (dual delivery); a throw is logged, never fatal. */
@@ -178,6 +202,7 @@ export class DaemonSlot implements SlotRun {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#wakeRoomWaiters();
     this.#executor.close();
     this.counters.discardedOnStop += this.depth;
     this.#retries.discard();
@@ -213,6 +238,8 @@ export class DaemonSlot implements SlotRun {
         crashes: this.counters.crashes,
         restarts: this.counters.restarts,
         discardedOnStop: this.counters.discardedOnStop,
+        fromBus: this.counters.fromBus,
+        redeliveriesSkipped: this.counters.redeliveriesSkipped,
         outputsDropped: this.outputs.dropped,
         controlDelivered: this.channel.delivered,
         controlDropped: this.channel.dropped,
@@ -263,12 +290,13 @@ export class DaemonSlot implements SlotRun {
 
   popped(count: number): void {
     this.#popped += count;
+    if (count > 0) this.#wakeRoomWaiters();
   }
 
   completed(outputs: readonly Uint8Array[]): void {
     this.counters.processed++;
     if (outputs.length === 0) return;
-    this.#outputs.extend(outputs, this.#ingress.horizon());
+    this.#host.published(this.daemonId, this.#outputs.extend(outputs, this.#ingress.horizon()));
     this.counters.outputs += outputs.length;
   }
 
@@ -307,6 +335,24 @@ export class DaemonSlot implements SlotRun {
   }
 
   // ── internals ─────────────────────────────────────────────────────────────────────────────
+
+  /** Pushes the prefix of `payloads` the inbox has room for; returns how many. */
+  #offer(payloads: readonly Uint8Array[]): number {
+    const room = Math.max(0, this.inboxCapacity - this.depth);
+    const offered = room >= payloads.length ? payloads : payloads.slice(0, room);
+    const accepted = offered.length === 0 ? 0 : this.inbox.pushBatch(offered);
+    this.#pushed += accepted;
+    this.counters.ingested += accepted;
+    if (accepted > 0) this.#executor.wake();
+    return accepted;
+  }
+
+  #wakeRoomWaiters(): void {
+    const waiters = this.#roomWaiters;
+    if (waiters.length === 0) return;
+    this.#roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
 
   #requireAccepting(): void {
     if (!this.accepting) {

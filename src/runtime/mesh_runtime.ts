@@ -11,6 +11,11 @@
  * `NodeAdvert` (and `#advertise` sends one at once on each maintenance transition and, once per
  * burst, after registrations); `peers()` reads the bus's peer table.
  *
+ * Where an event crosses to another node: `ingest` finds no local slot → `bus.send` to the peer
+ * whose advert lists the daemon → on that node the bus calls the `FrameDelivery` that `register`
+ * handed it → `DaemonSlot.deliverFrame` → the daemon's inbox. Outputs go back the other way:
+ * `published` → `bus.publishOutputs` → a remote `outputs()` reader (`#watchRemote`).
+ *
  * @module
  */
 
@@ -38,7 +43,7 @@ import type { LogRing, RingBackend } from "../ffi/ring_backend.ts";
 import type { ResolvedConfig } from "../contract/config.ts";
 import type { DaemonSpec } from "../contract/daemon_spec.ts";
 import { LOG_LEVELS } from "../contract/log_level.ts";
-import type { DaemonControl, PeerSnapshot } from "../contract/types.ts";
+import type { CausalEvent, DaemonControl, PeerSnapshot } from "../contract/types.ts";
 import { type ActionDispatcher, ActionQueue } from "./action_dispatcher.ts";
 import type { Clock, TimerId } from "./clock.ts";
 import { ControlRouter } from "./control_router.ts";
@@ -48,6 +53,7 @@ import type { ExecutorFactory } from "./daemon_executor.ts";
 import { InThreadExecutor } from "./in_thread_executor.ts";
 import { liveDaemonWorkers, type LoadedDaemonWorker, WorkerExecutor } from "./worker_executor.ts";
 import { EventQueue } from "./event_queue.ts";
+import { OutputStream } from "./output_stream.ts";
 import { readHostStats } from "./host_stats.ts";
 import type { DaemonSnapshot, DeadLetterSnapshot, PeerRow, RuntimeSnapshot } from "./runtime_snapshot.ts";
 import { LOG_INFO, LOG_WARN, type LogSeverity } from "../contract/log_level.ts";
@@ -59,6 +65,10 @@ const STOPPED_ROWS_KEPT = 256;
 const HEARTBEAT_MS = 500;
 /** Weight of the newest sample in the saturation trend (an exponential moving average). */
 const SATURATION_TREND_WEIGHT = 0.3;
+
+/** Settled answers of a local `ingest`, shared so the hot path allocates no promise. */
+const ACCEPTED = Promise.resolve(true);
+const REFUSED = Promise.resolve(false);
 
 type LoopEvent = { type: "log"; level: LogSeverity; daemonId: bigint | null; message: string };
 
@@ -100,6 +110,8 @@ export class MeshRuntime implements SlotHost {
   readonly #actions: ActionQueue;
   readonly #slots = new Map<bigint, DaemonSlot>();
   readonly #stopping = new Map<bigint, PendingStop>();
+  /** Readers of daemons on other nodes: ended when this node closes. */
+  readonly #remoteReaders = new Set<OutputStream>();
   #stoppedRows: DaemonSnapshot[] = [];
   #deadLetters: DeadLetterSnapshot[] = [];
   #deadLettersDropped = 0;
@@ -166,6 +178,7 @@ export class MeshRuntime implements SlotHost {
       executor: executorFor(spec, options.worker, this.clock),
     });
     this.#slots.set(daemonId, slot);
+    this.bus.host(daemonId, (position, payloads) => slot.deliverFrame(position, payloads));
     this.#stoppedRows = this.#stoppedRows.filter((row) => row.daemonId !== hexId(daemonId));
     this.log(LOG_INFO, daemonId, `daemon "${spec.name}" registered`);
     this.#advertiseSoon(); // peers see its capabilities now, not at the next heartbeat
@@ -177,22 +190,73 @@ export class MeshRuntime implements SlotHost {
     return this.#slots.get(daemonId);
   }
 
-  /** The live slot or `unknown_daemon`. */
+  /** The live slot or `unknown_daemon` (`invalid_argument` for what is no daemon id at all). */
   requireSlot(daemonId: unknown): DaemonSlot {
-    if (!isU64(daemonId)) {
-      throw new MeshOsSdkError("invalid_argument", `daemonId: expected ${U64_EXPECTED} (a handle's daemonId); got ${describeValue(daemonId)}`);
-    }
-    const slot = this.#slots.get(daemonId);
-    if (!slot) {
-      throw new MeshOsSdkError("unknown_daemon", `daemonId: no registered daemon has id ${hexId(daemonId)}; expected the daemonId of a live handle`);
-    }
-    return slot;
+    return (isU64(daemonId) ? this.#slots.get(daemonId) : undefined) ?? this.#noSuchDaemon(daemonId);
+  }
+
+  /** Throws as `ingest` would for a daemon that is on neither this node nor a peer. */
+  requireDaemon(daemonId: unknown): void {
+    if (!this.#slots.has(daemonId as bigint)) this.#remoteHost(daemonId);
+  }
+
+  /**
+   * Feeds one payload to `daemonId` wherever it runs. Here: true once in its inbox, false when the
+   * inbox is full (counted), settled before this returns. On a peer: true once the bus holds it
+   * durably; rejects with `bus_unavailable` when it does not. `unknown_daemon` (thrown) when
+   * neither this node nor any peer's advert has the daemon.
+   */
+  ingest(daemonId: unknown, payload: Uint8Array): Promise<boolean> {
+    const slot = this.#slots.get(daemonId as bigint);
+    if (slot) return slot.ingest(payload) ? ACCEPTED : REFUSED;
+    return this.bus.send(this.#remoteHost(daemonId), [payload]).then(() => true);
+  }
+
+  /** `ingest` for many payloads: how many were taken (here a prefix; on a peer all, or a rejection). */
+  ingestBatch(daemonId: unknown, payloads: readonly Uint8Array[]): Promise<number> {
+    const slot = this.#slots.get(daemonId as bigint);
+    if (slot) return Promise.resolve(slot.ingestBatch(payloads));
+    return this.bus.send(this.#remoteHost(daemonId), payloads).then(() => payloads.length);
+  }
+
+  /**
+   * The outputs of `daemonId`: here, from its output buffer on; on a peer, from now on over the
+   * bus. Either way it ends when the daemon leaves its node or this node closes.
+   */
+  outputs(daemonId: unknown): AsyncIterable<CausalEvent> {
+    const slot = this.#slots.get(daemonId as bigint);
+    if (slot) return slot.outputs.read();
+    const remote = this.#remoteHost(daemonId);
+    const stream = new OutputStream(this.#parts.outputCapacity);
+    this.#remoteReaders.add(stream);
+    const unwatch = this.bus.watchOutputs(remote, {
+      events: (events) => {
+        for (const event of events) stream.push(event);
+      },
+      end: () => stream.end(),
+    });
+    const readers = this.#remoteReaders;
+    return (async function* () {
+      try {
+        yield* stream.read();
+      } finally {
+        unwatch();
+        readers.delete(stream);
+      }
+    })();
+  }
+
+  /** SlotHost: a daemon's new outputs go to readers on other nodes too. */
+  published(daemonId: bigint, events: readonly CausalEvent[]): void {
+    this.bus.publishOutputs(daemonId, events);
   }
 
   /** Removes a daemon now (no Shutdown sent). Idempotent. */
   unregister(daemonId: bigint): void {
     const slot = this.#slots.get(daemonId);
     if (!slot) return;
+    this.bus.unhost(daemonId);
+    this.bus.endOutputs(daemonId);
     this.router.unregister(daemonId);
     slot.close();
     this.#slots.delete(daemonId);
@@ -387,6 +451,7 @@ export class MeshRuntime implements SlotHost {
     this.#events.close();
     this.router.closeAll();
     for (const id of [...this.#slots.keys()]) this.unregister(id);
+    for (const reader of this.#remoteReaders) reader.end();
     for (const pending of this.#stopping.values()) pending.finish();
     this.#stopping.clear();
     this.maintenance.stop();
@@ -405,6 +470,21 @@ export class MeshRuntime implements SlotHost {
     await Promise.race([this.#actions.idle(), timedOut]);
     this.clock.clearTimer(timer);
     return this.#actions.depth + (this.#actions.busy ? 1 : 0);
+  }
+
+  /** `daemonId` when a peer hosts it; otherwise the error of a daemon that is nowhere. */
+  #remoteHost(daemonId: unknown): bigint {
+    return isU64(daemonId) && this.bus.hostOf(daemonId) !== null ? daemonId : this.#noSuchDaemon(daemonId);
+  }
+
+  #noSuchDaemon(daemonId: unknown): never {
+    if (!isU64(daemonId)) {
+      throw new MeshOsSdkError("invalid_argument", `daemonId: expected ${U64_EXPECTED} (a handle's daemonId); got ${describeValue(daemonId)}`);
+    }
+    throw new MeshOsSdkError(
+      "unknown_daemon",
+      `daemonId: no registered daemon has id ${hexId(daemonId)} on this node or any peer; expected the daemonId of a live handle`,
+    );
   }
 
   #apply(event: LoopEvent): void {
@@ -459,6 +539,7 @@ export class MeshRuntime implements SlotHost {
       saturationTrend: this.#saturationTrend,
       capabilitySet: [...capabilities].sort(),
       softwareVersion: SDK_VERSION,
+      daemons: [...this.#slots.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
     };
   }
 

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { CausalEvent } from "../contract/types.ts";
 import { CausalChain } from "../identity/causal_chain.ts";
 import { OutputStream } from "./output_stream.ts";
 
@@ -20,17 +21,19 @@ export class OutputChain {
     this.stream = new OutputStream(capacity);
   }
 
-  /** Appends `outputs` in order, each on the next link with `horizonEncoded`. */
-  extend(outputs: readonly Uint8Array[], horizonEncoded: bigint): void {
-    for (const payload of outputs) {
+  /** Appends `outputs` in order, each on the next link with `horizonEncoded`; returns the events. */
+  extend(outputs: readonly Uint8Array[], horizonEncoded: bigint): CausalEvent[] {
+    return outputs.map((payload) => {
       const { link } = this.#chain.append(payload, horizonEncoded);
-      this.stream.push({
+      const event: CausalEvent = {
         originHash: link.originHash,
         sequence: link.sequence,
         parentHash: link.parentHash,
         horizonEncoded: link.horizonEncoded,
         payload,
-      });
-    }
+      };
+      this.stream.push(event);
+      return event;
+    });
   }
 }

@@ -41,6 +41,10 @@ export interface DaemonSnapshot {
     controlDelivered: number;
     controlDropped: number;
     discardedOnStop: number;
+    /** Of `ingested`, events that came over the bus from other nodes. */
+    fromBus: number;
+    /** Frames the bus delivered again that the daemon had already taken (not taken twice). */
+    redeliveriesSkipped: number;
     outputsDropped: number;
     inboxDepth: number;
     inboxCapacity: number;

@@ -237,20 +237,35 @@ export class MeshOsDaemonSdk {
   }
 
   /**
-   * Feeds one payload to a daemon's inbox. Returns false (and counts it) when the inbox is full;
-   * throws `unknown_daemon` for an id that is not registered.
+   * Feeds one payload to a daemon, on this node or any peer of its mesh.
+   *
+   * On this node the answer is settled before `ingest` returns: true once the payload is in the
+   * daemon's inbox, false when the inbox is full (counted in `inboxRejected`). For a daemon on a
+   * peer, the promise resolves true once the payload is **durable on the bus** (NATS: stored by
+   * the JetStream stream, on every replica), and rejects with `bus_unavailable` when the bus could
+   * not take it — an event is never dropped without its caller hearing. From the stream the
+   * daemon's node takes each event once, in the order sent.
+   *
+   * Throws at once — `unknown_daemon` when neither this node nor any peer's latest heartbeat has
+   * the daemon, `invalid_argument` for a payload that is not a `Uint8Array`.
    */
-  ingest(daemonId: bigint, payload: Uint8Array): boolean {
-    const slot = this.#live().requireSlot(daemonId);
+  ingest(daemonId: bigint, payload: Uint8Array): Promise<boolean> {
+    const runtime = this.#live();
+    runtime.requireDaemon(daemonId);
     if (!(payload instanceof Uint8Array)) {
       throw new MeshOsSdkError("invalid_argument", `payload: expected a Uint8Array; got ${describeValue(payload)}`);
     }
-    return slot.ingest(payload);
+    return runtime.ingest(daemonId, payload);
   }
 
-  /** Feeds payloads in one ring operation; returns how many were accepted (a prefix). */
-  ingestBatch(daemonId: bigint, payloads: readonly Uint8Array[]): number {
-    const slot = this.#live().requireSlot(daemonId);
+  /**
+   * Many payloads in one ring operation here, or in as few bus frames as fit for a peer. Resolves
+   * with how many were taken: on this node a prefix (the rest did not fit the inbox, counted);
+   * for a peer all of them once durable, or a `bus_unavailable` rejection.
+   */
+  ingestBatch(daemonId: bigint, payloads: readonly Uint8Array[]): Promise<number> {
+    const runtime = this.#live();
+    runtime.requireDaemon(daemonId);
     if (!Array.isArray(payloads)) {
       throw new MeshOsSdkError("invalid_argument", `payloads: expected an array of Uint8Array; got ${describeValue(payloads)}`);
     }
@@ -258,12 +273,17 @@ export class MeshOsDaemonSdk {
     if (bad >= 0) {
       throw new MeshOsSdkError("invalid_argument", `payloads[${bad}]: expected a Uint8Array; got ${describeValue(payloads[bad])}`);
     }
-    return slot.ingestBatch(payloads);
+    return runtime.ingestBatch(daemonId, payloads);
   }
 
-  /** The daemon's own output chain, as it grows; ends when the daemon leaves or the SDK shuts down. */
+  /**
+   * A daemon's own output chain as it grows, from any node: here from its output buffer on, from
+   * a peer from now on. Ends when the daemon leaves its node or this SDK shuts down.
+   */
   outputs(daemonId: bigint): AsyncIterable<CausalEvent> {
-    return this.#live().requireSlot(daemonId).outputs.read();
+    const runtime = this.#live();
+    runtime.requireDaemon(daemonId);
+    return runtime.outputs(daemonId);
   }
 
   /** A plain, JSON-serialisable view of the whole runtime. */
