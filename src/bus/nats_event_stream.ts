@@ -229,8 +229,11 @@ export class NatsEventStream {
         hosting.stop = () => void messages.stop();
         if (hosting.stopped) messages.stop();
         for await (const msg of messages) {
-          if (hosting.stopped) return; // not acknowledged: the next host gets it
-          if (!(await this.#take(msg, deliver, hosting))) return;
+          // Not acknowledged when the daemon left: the next host gets the frame.
+          if (hosting.stopped || !(await this.#take(msg, deliver, hosting))) {
+            messages.stop();
+            return;
+          }
         }
       } catch {
         // the servers are away or the consumer could not be made: try again shortly
