@@ -92,9 +92,10 @@ async function halt(running: Running): Promise<void> {
   await running.exited;
 }
 
-/** Options of one server; `cluster` makes it one of a routed cluster. */
+/** Options of one server; `cluster` makes it one of a routed cluster; `jetstream: false` leaves JetStream off. */
 export interface NatsServerOptions {
   cluster?: { name: string; serverName: string; port: number; routes: number[] };
+  jetstream?: boolean;
 }
 
 /**
@@ -112,7 +113,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   }
   const port = await freePort();
   const storeDir = await mkdtemp(join(tmpdir(), "nats-store-"));
-  const args = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir];
+  const args = ["-a", "127.0.0.1", "-p", String(port), ...(options.jetstream === false ? [] : ["-js"]), "-sd", storeDir];
   const { cluster } = options;
   if (cluster) {
     args.push(

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { Identity, MeshOsDaemonSdk, MeshOsSdkError } from "../mod.ts";
 import type { MeshOsDaemonHandle } from "../mod.ts";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { encodePayloadFrame } from "../src/bus/event_frame.ts";
 import { NatsBus } from "../src/bus/nats_bus.ts";
 import { test } from "./_harness.ts";
 import { freePort, type NatsServer, startNatsServer } from "./_nats_server.ts";
@@ -219,6 +220,35 @@ test("nats: with NATS unreachable, sending to a remote daemon is reported as bus
     assert.equal(a.snapshot().mesh.eventsFailed, 1);
   } finally {
     await a.shutdown();
+    await b.shutdown();
+    await server.stop();
+  }
+});
+
+test("nats: servers without JetStream make start() reject with bus_unavailable saying so", async () => {
+  const server = await startNatsServer({ jetstream: false });
+  try {
+    await rejectsWithKind(natsNode(1n, server.url, "nojs"), "bus_unavailable", /^bus\.nats: the servers have no JetStream \(start nats-server with -js\); /);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("nats: a malformed frame on a daemon's subject is taken off the bus and counted; the frames after it still arrive", async () => {
+  const server = await startNatsServer();
+  const b = await natsNode(2n, server.url, "garbage");
+  const raw = await connect({ servers: server.url });
+  try {
+    const { seen, handle } = await recorder(b);
+    const js = jetstream(raw);
+    await js.publish(`meshos.garbage.events.${handle.daemonId}`, new Uint8Array([1, 2, 3]));
+    await js.publish(`meshos.garbage.events.${handle.daemonId}`, encodePayloadFrame([indexed(1), indexed(2)]));
+    await until("the good frame's events", () => seen.length === 2);
+    assert.deepEqual(seen, [1, 2]);
+    assert.equal(b.snapshot().mesh.framesRejected, 1);
+    assert.equal(b.snapshot().mesh.framesReceived, 1);
+  } finally {
+    await raw.close();
     await b.shutdown();
     await server.stop();
   }
