@@ -11,6 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Measurement } from "./_measure.ts";
 import type { BenchReport } from "./_output.ts";
+import type { MeshMeasurement } from "./mesh_bench.ts";
 
 const outDir = fileURLToPath(new URL("./out/", import.meta.url));
 const resultsPath = fileURLToPath(new URL("./RESULTS.md", import.meta.url));
@@ -47,9 +48,13 @@ interface RuntimeResults {
   stages?: BenchReport;
   log?: BenchReport;
   hyperfine?: { results: HyperfineRun[] };
+  mesh?: { runtime: string; results: MeshMeasurement[] };
 }
 
 const SDK_TARGET_PER_SEC = 10e6;
+const MESH_TARGET_PER_SEC = 1e6;
+const MESH_TARGET_BATCHING = 20;
+const MESH_TARGET_P99_MS = 10;
 const WORKER_TARGET_PER_SEC = 20e6;
 
 function readJson<T>(name: string): T | undefined {
@@ -134,6 +139,41 @@ function logTable(r: RuntimeResults): string[] {
   for (const row of r.log!.results) {
     const vs = consoleLog && row !== consoleLog ? ratio(consoleLog.nsPerOp / row.nsPerOp) : "";
     lines.push(`| ${row.name} | ${ns(row.nsPerOp)} | ${rate(row.opsPerSec)} | ${vs} |`);
+  }
+  return lines;
+}
+
+function meshTable(rows: MeshMeasurement[]): string[] {
+  const lines = ["| case | bus | events/s | p50 ms | p99 ms | events | bus messages |", "|---|---|---:|---:|---:|---:|---:|"];
+  const ms = (value: number | undefined) => (value === undefined ? "" : value.toFixed(2));
+  for (const row of rows) {
+    lines.push(
+      `| ${row.name} | ${row.bus} | ${rate(row.eventsPerSec)} | ${ms(row.p50Ms)} | ${ms(row.p99Ms)} | ${row.events} | ${row.messages ?? ""} |`,
+    );
+  }
+  return lines;
+}
+
+/** Issue 11's mesh targets: cross-node rate, its gain over one message per event, p99 at 100 k/s. */
+function meshTargetLines(rows: MeshMeasurement[]): string[] {
+  const raw = rows.find((row) => row.bus === "jetstream");
+  const batched = rows.find((row) => row.bus === "nats" && row.p99Ms === undefined);
+  const loaded = rows.find((row) => row.bus === "nats" && row.p99Ms !== undefined);
+  const met = (ok: boolean) => (ok ? "met" : "not met");
+  const lines: string[] = [];
+  if (raw && batched) {
+    const gain = batched.eventsPerSec / raw.eventsPerSec;
+    lines.push(
+      `- events across nodes on NATS JetStream, batched (target ≥ 1 M/s and ≥ ${MESH_TARGET_BATCHING}× one message per event): ` +
+        `${rate(batched.eventsPerSec)} (${met(batched.eventsPerSec >= MESH_TARGET_PER_SEC)}), ${ratio(gain)} the raw JetStream ` +
+        `publish rate of the same client, ${rate(raw.eventsPerSec)} (${met(gain >= MESH_TARGET_BATCHING)})`,
+    );
+  }
+  if (loaded?.p99Ms !== undefined) {
+    lines.push(
+      `- latency ingest → process() on the other node at 100 k events/s offered (target p99 ≤ ${MESH_TARGET_P99_MS} ms): ` +
+        `p50 ${loaded.p50Ms!.toFixed(2)} ms, p99 ${loaded.p99Ms.toFixed(2)} ms (${met(loaded.p99Ms <= MESH_TARGET_P99_MS)})`,
+    );
   }
   return lines;
 }
@@ -245,8 +285,9 @@ for (const runtime of ["bun", "deno"]) {
     stages: readJson<BenchReport>(`stages_${runtime}.json`),
     log: readJson<BenchReport>(`log_${runtime}.json`),
     hyperfine: readJson<{ results: HyperfineRun[] }>(`hyperfine_${runtime}.json`),
+    mesh: readJson<{ runtime: string; results: MeshMeasurement[] }>(`mesh_${runtime}.json`),
   };
-  if (results.ring || results.workers || results.sdk || results.log) runtimes.push(results);
+  if (results.ring || results.workers || results.sdk || results.log || results.mesh) runtimes.push(results);
 }
 
 const md: string[] = [
@@ -270,7 +311,7 @@ if (env) {
   );
 }
 md.push("", "## Where the targets stand", "");
-for (const r of runtimes) md.push(`${r.runtime}:`, "", ...targetLines(r), "");
+for (const r of runtimes) md.push(`${r.runtime}:`, "", ...targetLines(r), ...meshTargetLines(r.mesh?.results ?? []), "");
 
 for (const r of runtimes) {
   md.push(`## ${r.runtime}`, "");
@@ -293,6 +334,14 @@ for (const r of runtimes) {
     md.push("### SDK in-thread path, stage by stage (each measured alone)", "", ...stagesTable(r), "");
   }
   if (r.log) md.push("### Logging: ns per line", "", ...logTable(r), "");
+  if (r.mesh) {
+    md.push(
+      "### The mesh: events across nodes (sending node here, hosting node in a child process, one local `nats-server`; memory: both nodes in one process)",
+      "",
+      ...meshTable(r.mesh.results),
+      "",
+    );
+  }
   if (r.hyperfine) {
     md.push("### Whole program (`hyperfine`): start, load the backend, 1 M records in batches", "");
     md.push(...hyperfineTable(r.hyperfine.results), "");

@@ -53,6 +53,7 @@ export class MemoryBus implements MeshBus {
   readonly #table: PeerTable;
   readonly #mesh: Mesh | null;
   readonly #hosted = new Map<bigint, Hosted>();
+  #lastAdvert: NodeAdvert | null = null;
   #epochId: bigint | null = null;
   #closed = false;
   readonly #stats: MeshBusStats = freshBusStats();
@@ -80,6 +81,8 @@ export class MemoryBus implements MeshBus {
       );
     }
     const bus = new MemoryBus(mesh, nodeId, now, joined);
+    // A node that joins knows the others at once, from their latest heartbeats.
+    for (const member of joined.members.values()) if (member.#lastAdvert) bus.#receive(member.#lastAdvert);
     joined.members.set(nodeId, bus);
     meshes.set(mesh, joined);
     return bus;
@@ -91,6 +94,7 @@ export class MemoryBus implements MeshBus {
       return;
     }
     this.#epochId = advert.epochId;
+    this.#lastAdvert = advert;
     this.#stats.heartbeatsSent++;
     for (const peer of this.#mesh?.members.values() ?? []) {
       if (peer === this) continue;
