@@ -56,8 +56,9 @@ test("sdk.inspect: the Peers panel lists the other nodes of the mesh and follows
   const mesh = `inspector-${crypto.randomUUID().slice(0, 8)}`;
   const watched = await MeshOsDaemonSdk.start({ thisNode: 1n, tickIntervalMs: 100n }, { clock, bus: { memory: { mesh } } });
   const peer = await MeshOsDaemonSdk.start({ thisNode: 2n, tickIntervalMs: 100n }, { clock, bus: { memory: { mesh } } });
-  await peer.registerDaemon({ name: "holds-the-drain", process: () => [], requiredCapabilities: ["zone:eu"] }, Identity.generate());
+  const held = await peer.registerDaemon({ name: "holds-the-drain", process: () => [], requiredCapabilities: ["zone:eu"] }, Identity.generate());
   await clock.advance(500);
+  assert.equal(await watched.ingestBatch(held.daemonId, [new Uint8Array(1), new Uint8Array(2), new Uint8Array(3)]), 3);
   const inspector = await watched.inspect({ port: 0 });
   const browser = await openBrowser(new URL(inspector.url).origin);
   try {
@@ -70,6 +71,7 @@ test("sdk.inspect: the Peers panel lists the other nodes of the mesh and follows
     assert.deepEqual([cells[0], cells[1], cells[2], cells[3], cells[8], cells[9]], [hex(2n), "Healthy", "Active", "0 ms", "zone:eu", "0.1.0"]);
     assert.equal(await page.locator("#no-peers").isHidden(), true);
     assert.equal(await page.locator(`#peers tbody tr[data-node-id="${hex(1n)}"]`).count(), 0); // never itself
+    assert.match(await page.locator("#mesh-meta").textContent() ?? "", / · events 3 sent, 0 received, 0 failed$/);
     peer.admin.enterMaintenance({ drainForMs: 60_000 });
     await page.waitForFunction(
       (selector) => document.querySelector(selector)?.children[2]?.textContent === "EnteringMaintenance",

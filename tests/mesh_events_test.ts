@@ -153,3 +153,22 @@ test("a frame delivered again at a position already taken is recognised, counted
   assert.equal(counters.ingested, 3);
   runtime.close();
 });
+
+test("one daemon identity registered on two nodes is warned about once on each, in the log ring", async () => {
+  const mesh = freshMesh();
+  const clock = new ManualClock();
+  const a = await node(1n, mesh, clock);
+  const b = await node(2n, mesh, clock);
+  const identity = Identity.generate();
+  await a.registerDaemon({ name: "twin", process: () => [] }, identity);
+  await b.registerDaemon({ name: "twin", process: () => [] }, identity);
+  await clock.advance(1_000); // two heartbeats each
+  for (const [sdk, other] of [[a, "0x0000000000000002"], [b, "0x0000000000000001"]] as const) {
+    const warnings = sdk.snapshot().log.records.filter((r) => r.message.includes("is also registered on node"));
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0].level, "warn");
+    assert.match(warnings[0].message, new RegExp(`^daemon 0x[0-9a-f]{16} is also registered on node ${other}: events sent to it are split`));
+  }
+  await a.shutdown();
+  await b.shutdown();
+});

@@ -110,6 +110,8 @@ export class MeshRuntime implements SlotHost {
   readonly #actions: ActionQueue;
   readonly #slots = new Map<bigint, DaemonSlot>();
   readonly #stopping = new Map<bigint, PendingStop>();
+  /** Daemons here that a peer's heartbeat also lists (warned once each: their events are split). */
+  readonly #doubleHosted = new Set<bigint>();
   /** Readers of daemons on other nodes: ended when this node closes. */
   readonly #remoteReaders = new Set<OutputStream>();
   #stoppedRows: DaemonSnapshot[] = [];
@@ -505,8 +507,19 @@ export class MeshRuntime implements SlotHost {
     for (const slot of this.#slots.values()) saturation += slot.saturation;
     const mean = this.#slots.size === 0 ? 0 : saturation / this.#slots.size;
     this.#saturationTrend += SATURATION_TREND_WEIGHT * (mean - this.#saturationTrend);
+    this.#warnDoubleHosted();
     this.#advertise();
     this.#heartbeatTimer = this.clock.setTimer(() => this.#heartbeat(), HEARTBEAT_MS);
+  }
+
+  /** A daemon id registered here and on a peer shares one queue on the bus: say so, once per id. */
+  #warnDoubleHosted(): void {
+    for (const id of this.#slots.keys()) {
+      const peer = this.bus.hostOf(id);
+      if (peer === null || this.#doubleHosted.has(id)) continue;
+      this.#doubleHosted.add(id);
+      this.log(LOG_WARN, id, `daemon ${hexId(id)} is also registered on node ${hexId(peer)}: events sent to it are split between the two nodes; register each identity on one node only`);
+    }
   }
 
   /** Sends the advert now, between heartbeats (the trend is sampled by heartbeats only). */

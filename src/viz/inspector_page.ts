@@ -188,7 +188,9 @@ function renderPeers(mesh) {
   $("#no-peers").hidden = rows.length > 0;
   $("#mesh-meta").textContent = mesh
     ? mesh.bus + (mesh.name ? " · mesh " + mesh.name : " · alone") + (mesh.connected ? "" : " · disconnected") +
-      " · heartbeats " + mesh.heartbeatsSent + " sent, " + mesh.heartbeatsFailed + " failed, " + mesh.heartbeatsRejected + " rejected"
+      " · heartbeats " + mesh.heartbeatsSent + " sent, " + mesh.heartbeatsFailed + " failed, " + mesh.heartbeatsRejected + " rejected" +
+      " · events " + mesh.eventsSent + " sent, " + mesh.eventsReceived + " received, " + mesh.eventsFailed + " failed" +
+      (mesh.framesRejected ? ", " + mesh.framesRejected + " bad frames" : "")
     : "";
 }
 function apply(update) {
