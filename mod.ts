@@ -45,6 +45,7 @@ export type {
   CapabilityAdvert,
   CapabilitySetJs,
   CausalEvent,
+  DaemonOutputs,
   DaemonControl,
   DaemonControlBackpressureOff,
   DaemonControlBackpressureOn,

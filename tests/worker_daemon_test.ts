@@ -318,3 +318,16 @@ test("worker: bad options are invalid_argument; a module that cannot serve is in
   assert.equal(sdk.snapshot().liveDaemonWorkers, workersBefore);
   await sdk.shutdown();
 });
+
+test("worker: an async process() in a Worker fails with the reason, and its rejection reaches nothing", async () => {
+  const { sdk } = await startManual();
+  const handle = await sdk.registerDaemon({ name: "async" }, Identity.generate(), worker("asyncProcess"));
+  sdk.ingest(handle.daemonId, bytes("x"));
+  await waitFor("the failure", () => row(sdk).counters.processErrors === 1);
+  await new Promise((resolve) => setTimeout(resolve, 20)); // the promise has rejected by now, unobserved
+  const lines = sdk.snapshot().log.records.map((r) => r.message).join("\n");
+  assert.match(lines, /process\(\) returned a Promise: a daemon in a Worker must process synchronously/);
+  assert.equal(row(sdk).counters.crashes, 1);
+  assert.equal(sdk.snapshot().liveDaemonWorkers, 1, "the Worker itself is still alive");
+  await sdk.shutdown();
+});

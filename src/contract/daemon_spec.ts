@@ -253,6 +253,12 @@ export function checkOutputs(outputs: unknown): readonly Uint8Array[] {
   return list as Uint8Array[];
 }
 
+/** Whether a `process()` result is a promise or another thenable (an async `process()`). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  if ((typeof value !== "object" || value === null) && typeof value !== "function") return false;
+  return typeof (value as { then?: unknown }).then === "function";
+}
+
 /** A `snapshot()` call's result: the bytes (null when stateless) or why there are none. */
 export type SavedStateReading = { bytes: Uint8Array | null; problem: null } | { bytes: null; problem: string };
 

@@ -160,12 +160,19 @@ export interface CapabilitySetJs {
   limits?: Record<string, unknown>;
 }
 
+/** What one `process()` call emits: payloads that extend the daemon's own chain, or nothing. */
+export type DaemonOutputs = readonly Uint8Array[] | null | undefined | void;
+
 /** The contract a daemon implements. Only `name` and `process` are required. */
 export interface MeshOsDaemon {
   /** Daemon name, a string property. */
   name: string;
-  /** Handles one event; must be fast. The returned payloads extend the daemon's own causal chain. */
-  process(event: CausalEvent): readonly Uint8Array[] | null | undefined | void;
+  /**
+   * Handles one event. The returned payloads extend the daemon's own causal chain. May be async:
+   * a returned promise is awaited before the daemon's next event (in-thread daemons; a Worker
+   * daemon's `process()` must be synchronous), and a rejection is a failure like a throw.
+   */
+  process(event: CausalEvent): DaemonOutputs | PromiseLike<DaemonOutputs>;
   /** Opaque state bytes taken before a restart, or null when stateless. */
   snapshot?(): Uint8Array | null;
   /** Restores state from the last `snapshot()`. */

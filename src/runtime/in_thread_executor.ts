@@ -7,6 +7,7 @@ import {
   applyControl,
   applyRestore,
   checkOutputs,
+  isThenable,
   readHealth,
   readSaturation,
   readSavedState,
@@ -26,6 +27,11 @@ const PUMP_BATCH = 1024;
  * pops up to {@link PUMP_BATCH} records, stamps each and calls `process()`, then yields a host turn
  * through the runtime's clock (`Clock.defer`) while more wait, so a `ManualClock` decides when a
  * backlog drains.
+ *
+ * An async `process()` (one that returns a promise or any thenable) is awaited before the next
+ * event: the rest of its batch is kept, in order, and the pump goes on once it settles. Its
+ * fulfilled value is the outputs; a rejection is a failure like a throw (retried, then
+ * dead-lettered, and the daemon crashes and restarts).
  */
 export class InThreadExecutor implements DaemonExecutor {
   readonly runsIn = "thread";
@@ -35,6 +41,9 @@ export class InThreadExecutor implements DaemonExecutor {
   readonly #copy = payloadCopier();
   #pumpQueued = false;
   #deferredTurn: TimerId | null = null;
+  /** An async `process()` has not settled yet: nothing else runs until it has. */
+  #awaiting = false;
+  #closed = false;
 
   constructor(run: SlotRun, daemon: MeshOsDaemon, clock: Clock) {
     this.#run = run;
@@ -66,6 +75,7 @@ export class InThreadExecutor implements DaemonExecutor {
   }
 
   close(): void {
+    this.#closed = true;
     if (this.#deferredTurn !== null) this.#clock.clearTimer(this.#deferredTurn);
     this.#deferredTurn = null;
   }
@@ -74,34 +84,79 @@ export class InThreadExecutor implements DaemonExecutor {
     this.#pumpQueued = false;
     this.#deferredTurn = null;
     const run = this.#run;
-    if (!run.canProcess()) return;
+    if (this.#awaiting || !run.canProcess()) return;
     for (let next = run.takeKept(); next; next = run.takeKept()) {
-      if (!this.#runOne(next.event, next.attempts)) return; // failed() put it back at the front
+      // false: failed() put it back at the front; "async": the pump goes on once it settles
+      if (this.#runOne(next.event, next.attempts) !== true) return;
     }
-    let crashed = false;
+    let stopped: false | "crashed" | "async" = false;
     const popped = run.inbox.popBatchInPlace(PUMP_BATCH, (bytes, offset, length) => {
       const event = run.stamp(this.#copy(bytes, offset, length));
-      if (crashed) run.keep(event);
-      else if (!this.#runOne(event, 0)) crashed = true;
+      if (stopped) run.keep(event);
+      else {
+        const ran = this.#runOne(event, 0);
+        if (ran !== true) stopped = ran === false ? "crashed" : "async";
+      }
     });
     run.popped(popped);
-    if (popped > 0 && !crashed) run.stateSaved(readSavedState(this.#daemon));
-    if (!crashed && run.depth > 0) {
+    if (stopped) return; // a crash restarts the pump through restart(); an await through #settled
+    if (popped > 0) run.stateSaved(readSavedState(this.#daemon));
+    if (run.depth > 0) {
       this.#pumpQueued = true;
       this.#deferredTurn = this.#clock.defer(() => this.#pump());
     }
   }
 
-  /** Runs `process()` once; on failure reports it and returns false. */
-  #runOne(event: CausalEvent, priorAttempts: number): boolean {
-    let outputs: readonly Uint8Array[];
+  /**
+   * Runs `process()` once: true when it completed, false when it failed (reported), "async" when
+   * it returned a thenable, now awaited.
+   */
+  #runOne(event: CausalEvent, priorAttempts: number): boolean | "async" {
+    let result: unknown;
     try {
-      outputs = checkOutputs(this.#daemon.process(event));
+      result = this.#daemon.process(event);
+      if (isThenable(result)) {
+        this.#await(event, priorAttempts, result);
+        return "async";
+      }
+      this.#run.completed(checkOutputs(result));
+      return true;
     } catch (err) {
       this.#run.failed(event, priorAttempts + 1, thrownText(err));
       return false;
     }
-    this.#run.completed(outputs);
-    return true;
+  }
+
+  /** Waits for an async `process()`; its outcome is reported as a synchronous one would be. */
+  #await(event: CausalEvent, priorAttempts: number, pending: PromiseLike<unknown>): void {
+    this.#awaiting = true;
+    const settle = (outcome: { value: unknown } | { error: unknown }) => {
+      this.#awaiting = false;
+      if (this.#closed) return;
+      let outputs: readonly Uint8Array[];
+      try {
+        if ("error" in outcome) throw outcome.error;
+        outputs = checkOutputs(outcome.value);
+      } catch (err) {
+        this.#run.failed(event, priorAttempts + 1, thrownText(err));
+        return;
+      }
+      this.#run.completed(outputs);
+      this.#run.stateSaved(readSavedState(this.#daemon));
+      this.wake();
+    };
+    // A hostile thenable (a throwing then, one that calls back twice) settles once, as a failure.
+    let settled = false;
+    const once = (outcome: { value: unknown } | { error: unknown }) => {
+      if (settled) return;
+      settled = true;
+      settle(outcome);
+    };
+    try {
+      pending.then((value) => once({ value }), (error) => once({ error }));
+    } catch (error) {
+      once({ error });
+    }
   }
 }
+

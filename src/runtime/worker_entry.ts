@@ -20,6 +20,7 @@ import {
   applyRestore,
   checkDaemonMethods,
   checkOutputs,
+  isThenable,
   readHealth,
   readSaturation,
   readSavedState,
@@ -151,13 +152,19 @@ function requireDaemon(): MeshOsDaemon {
 function runProcess(event: CausalEvent): readonly Uint8Array[] | string {
   Atomics.store(control, IN_PROCESS, 1);
   try {
-    return checkOutputs(requireDaemon().process(event));
+    const result: unknown = requireDaemon().process(event);
+    if (isThenable(result)) {
+      void Promise.resolve(result).catch(() => {}); // its outcome is not waited for: no unhandled rejection
+      return "process() returned a Promise: a daemon in a Worker must process synchronously (register it without the worker option for an async process())";
+    }
+    return checkOutputs(result);
   } catch (err) {
     return thrownText(err);
   } finally {
     Atomics.store(control, IN_PROCESS, 0);
   }
 }
+
 
 function report(
   source: "ring" | "retry",

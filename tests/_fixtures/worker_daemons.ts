@@ -105,3 +105,8 @@ export const closer = {
 
 /** Not a daemon: no `process`. */
 export const notADaemon = { name: "lazy" };
+
+/** An async `process()` (a Worker daemon must be synchronous); its promise rejects later. */
+export const asyncProcess: Omit<MeshOsDaemon, "name"> = {
+  process: () => new Promise((_, reject) => setTimeout(() => reject(new Error("rejected in the Worker")), 1)),
+};
