@@ -331,3 +331,20 @@ test("worker: an async process() in a Worker fails with the reason, and its reje
   assert.equal(sdk.snapshot().liveDaemonWorkers, 1, "the Worker itself is still alive");
   await sdk.shutdown();
 });
+
+test("worker: after a crash mid-batch the restored state counts exactly the events whose outputs were emitted", async () => {
+  const { sdk, clock } = await startManual({}, { backoff: { initialMs: 1, maxMs: 1 } });
+  const handle = await sdk.registerDaemon({ name: "fails-once" }, Identity.generate(), worker("failsOnce"));
+  const { outputs, reach } = collect(sdk, handle.daemonId);
+  sdk.ingestBatch(handle.daemonId, ["a", "b", "fail1", "c", "d", "fail2", "e"].map(bytes));
+  for (let turn = 0; turn < 200 && row(sdk).counters.processed < 7; turn++) {
+    await clock.advance(100); // a restart happens on a tick
+    await new Promise((resolve) => setTimeout(resolve, 5)); // the Worker's reports arrive
+  }
+  assert.equal(row(sdk).counters.processed, 7);
+  assert.equal(row(sdk).counters.crashes, 2);
+  sdk.ingest(handle.daemonId, bytes("report"));
+  await reach(8);
+  assert.deepEqual(texts(outputs), ["a", "b", "fail1", "c", "d", "fail2", "e", "7"]);
+  await sdk.shutdown();
+});

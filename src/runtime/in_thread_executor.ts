@@ -28,6 +28,9 @@ const PUMP_BATCH = 1024;
  * through the runtime's clock (`Clock.defer`) while more wait, so a `ManualClock` decides when a
  * backlog drains.
  *
+ * The daemon's `snapshot()` is taken after every event that succeeds, so the state a crash
+ * restores always matches the outputs already emitted.
+ *
  * An async `process()` (one that returns a promise or any thenable) is awaited before the next
  * event: the rest of its batch is kept, in order, and the pump goes on once it settles. Its
  * fulfilled value is the outputs; a rejection is a failure like a throw (retried, then
@@ -99,8 +102,7 @@ export class InThreadExecutor implements DaemonExecutor {
       }
     });
     run.popped(popped);
-    if (stopped) return; // a crash restarts the pump through restart(); an await through #settled
-    if (popped > 0) run.stateSaved(readSavedState(this.#daemon));
+    if (stopped) return; // a crash restarts the pump through restart(); an await through #await
     if (run.depth > 0) {
       this.#pumpQueued = true;
       this.#deferredTurn = this.#clock.defer(() => this.#pump());
@@ -120,11 +122,22 @@ export class InThreadExecutor implements DaemonExecutor {
         return "async";
       }
       this.#run.completed(checkOutputs(result));
+      this.#saveState();
       return true;
     } catch (err) {
       this.#run.failed(event, priorAttempts + 1, thrownText(err));
       return false;
     }
+  }
+
+  /**
+   * After each event that succeeded: the daemon's `snapshot()` (copied), so a restart restores
+   * exactly the events whose outputs were emitted — never a state from before some of them.
+   */
+  #saveState(): void {
+    if (typeof this.#daemon.snapshot !== "function") return;
+    const reading = readSavedState(this.#daemon);
+    this.#run.stateSaved(reading.bytes ? { bytes: reading.bytes.slice(), problem: null } : reading);
   }
 
   /** Waits for an async `process()`; its outcome is reported as a synchronous one would be. */
@@ -142,7 +155,7 @@ export class InThreadExecutor implements DaemonExecutor {
         return;
       }
       this.#run.completed(outputs);
-      this.#run.stateSaved(readSavedState(this.#daemon));
+      this.#saveState();
       this.wake();
     };
     // A hostile thenable (a throwing then, one that calls back twice) settles once, as a failure.

@@ -148,21 +148,35 @@ function requireDaemon(): MeshOsDaemon {
   return daemon;
 }
 
-/** Calls `process()`; the outputs, or the failure text. */
+/** The daemon's `snapshot()` after the last event that succeeded since the last report. */
+let lastSaved: SavedStateReading | null = null;
+
+/**
+ * Calls `process()`; the outputs, or the failure text. After a success the daemon's `snapshot()`
+ * is taken (copied: the daemon may keep writing its own), so a restart restores exactly the
+ * events whose outputs were emitted.
+ */
 function runProcess(event: CausalEvent): readonly Uint8Array[] | string {
   Atomics.store(control, IN_PROCESS, 1);
+  let outputs: readonly Uint8Array[];
   try {
     const result: unknown = requireDaemon().process(event);
     if (isThenable(result)) {
       void Promise.resolve(result).catch(() => {}); // its outcome is not waited for: no unhandled rejection
       return "process() returned a Promise: a daemon in a Worker must process synchronously (register it without the worker option for an async process())";
     }
-    return checkOutputs(result);
+    outputs = checkOutputs(result);
   } catch (err) {
     return thrownText(err);
   } finally {
     Atomics.store(control, IN_PROCESS, 0);
   }
+  const target = requireDaemon();
+  if (typeof target.snapshot === "function") {
+    const reading = readSavedState(target);
+    lastSaved = reading.bytes ? { bytes: reading.bytes.slice(), problem: null } : reading;
+  }
+  return outputs;
 }
 
 
@@ -172,8 +186,9 @@ function report(
   head: CausalEvent | null,
   failure: string | null,
 ): void {
-  const saved: SavedStateReading | null = failure === null ? readSavedState(requireDaemon()) : null;
-  if (saved?.bytes) savedState = saved.bytes = saved.bytes.slice(); // the daemon may keep writing its own
+  const saved = lastSaved; // the state after the last event that succeeded, failure or not
+  lastSaved = null;
+  if (saved?.bytes) savedState = saved.bytes;
   const packed = packOutputs(outputs);
   post({ type: "batch", source, done: outputs.length, outputs: packed, head, failure, savedState: saved }, [
     packed.bytes.buffer as ArrayBuffer,

@@ -110,3 +110,25 @@ export const notADaemon = { name: "lazy" };
 export const asyncProcess: Omit<MeshOsDaemon, "name"> = {
   process: () => new Promise((_, reject) => setTimeout(() => reject(new Error("rejected in the Worker")), 1)),
 };
+
+/** Counts the events it processed; fails once on each payload starting with "fail"; `report` emits the count. */
+export const failsOnce = {
+  count: 0,
+  failed: new Set<string>(),
+  process(event: CausalEvent): Uint8Array[] {
+    const payload = text(event);
+    if (payload === "report") return [encoder.encode(String(this.count))];
+    if (payload.startsWith("fail") && !this.failed.has(payload)) {
+      this.failed.add(payload);
+      throw new Error(`fails once on ${payload}`);
+    }
+    this.count++;
+    return [event.payload];
+  },
+  snapshot(): Uint8Array {
+    return encoder.encode(String(this.count));
+  },
+  restore(state: Uint8Array): void {
+    this.count = Number(decoder.decode(state));
+  },
+};
