@@ -23,7 +23,8 @@ export type MeshOsSdkErrorKind =
   | "unknown_daemon"
   | "invalid_transition"
   | "backend_unavailable"
-  | "bus_unavailable";
+  | "bus_unavailable"
+  | "resource_exhausted";
 
 /**
  * An SDK failure with a machine-readable `kind`.

@@ -83,12 +83,16 @@ export function statusName(status: number): string {
   return STATUS_NAMES[status] ?? `unknown status ${status}`;
 }
 
+/** How many objects the library's handle table holds at once (`zig/src/handles.zig`). */
+export const HANDLE_SLOTS = 1 << 20;
+
 /**
  * The error for a failed call, by whose fault it is: `invalid_argument` for what the caller got
- * wrong (lengths, types, capacities, handles), `queue_full` for a ring at capacity, and
- * `backend_unavailable` for what the library cannot do (out of memory or handles, a corrupt ring,
- * or an answer this TypeScript does not expect). `what` names the call and the value, e.g.
- * `meshos_ring_push(payload of 99 bytes)`.
+ * wrong (lengths, types, capacities, handles), `queue_full` for a ring at capacity,
+ * `resource_exhausted` for a real limit reached (memory, or every one of the library's
+ * {@link HANDLE_SLOTS} handles in use), and `backend_unavailable` for what the library cannot do
+ * (a corrupt ring, or an answer this TypeScript does not expect). `what` names the call and the
+ * value, e.g. `meshos_ring_push(payload of 99 bytes)`.
  *
  * @example
  * ```ts
@@ -107,6 +111,10 @@ export function statusError(status: number, what: string, expected: string): Mes
       return new MeshOsSdkError("invalid_argument", detail);
     case Status.full:
       return new MeshOsSdkError("queue_full", detail);
+    case Status.out_of_memory:
+      return new MeshOsSdkError("resource_exhausted", `${detail} (the library could not allocate the memory asked for)`);
+    case Status.too_many_handles:
+      return new MeshOsSdkError("resource_exhausted", `${detail} (all ${HANDLE_SLOTS} handles of the library are in use)`);
     default:
       return new MeshOsSdkError("backend_unavailable", detail);
   }
