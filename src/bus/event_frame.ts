@@ -10,6 +10,7 @@
  * @module
  */
 
+import { byteLengthOf } from "../contract/byte_view.ts";
 import type { CausalEvent } from "../contract/types.ts";
 
 const COUNT_BYTES = 4;
@@ -27,15 +28,15 @@ const LINK_BYTES = 32;
  */
 export function encodePayloadFrame(payloads: readonly Uint8Array[]): Uint8Array {
   let size = COUNT_BYTES;
-  for (const payload of payloads) size += LENGTH_BYTES + payload.byteLength;
+  for (const payload of payloads) size += LENGTH_BYTES + byteLengthOf(payload);
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
   view.setUint32(0, payloads.length, true);
   let at = COUNT_BYTES;
   for (const payload of payloads) {
-    view.setUint32(at, payload.byteLength, true);
+    view.setUint32(at, byteLengthOf(payload), true);
     frame.set(payload, at + LENGTH_BYTES);
-    at += LENGTH_BYTES + payload.byteLength;
+    at += LENGTH_BYTES + byteLengthOf(payload);
   }
   return frame;
 }
@@ -58,7 +59,7 @@ export function decodePayloadFrame(frame: Uint8Array): { payloads: Uint8Array[] 
 /** `events` as one output frame. */
 export function encodeOutputFrame(events: readonly CausalEvent[]): Uint8Array {
   let size = COUNT_BYTES;
-  for (const event of events) size += LINK_BYTES + LENGTH_BYTES + event.payload.byteLength;
+  for (const event of events) size += LINK_BYTES + LENGTH_BYTES + byteLengthOf(event.payload);
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
   view.setUint32(0, events.length, true);
@@ -68,9 +69,9 @@ export function encodeOutputFrame(events: readonly CausalEvent[]): Uint8Array {
     view.setBigUint64(at + 8, event.sequence, true);
     view.setBigUint64(at + 16, event.parentHash, true);
     view.setBigUint64(at + 24, event.horizonEncoded, true);
-    view.setUint32(at + LINK_BYTES, event.payload.byteLength, true);
+    view.setUint32(at + LINK_BYTES, byteLengthOf(event.payload), true);
     frame.set(event.payload, at + LINK_BYTES + LENGTH_BYTES);
-    at += LINK_BYTES + LENGTH_BYTES + event.payload.byteLength;
+    at += LINK_BYTES + LENGTH_BYTES + byteLengthOf(event.payload);
   }
   return frame;
 }

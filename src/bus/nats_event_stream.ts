@@ -31,6 +31,7 @@ import {
   StorageType,
 } from "@nats-io/jetstream";
 import { MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
+import { byteLengthOf } from "../contract/byte_view.ts";
 import { hexId } from "../contract/u64.ts";
 import { decodePayloadFrame } from "./event_frame.ts";
 import type { FrameDelivery, MeshBusStats } from "./mesh_bus.ts";
@@ -124,10 +125,10 @@ export class NatsEventStream {
     let pending: Promise<void> | null = null;
     const joined: Promise<void>[] = [];
     for (const payload of payloads) {
-      const frame = this.#frameWithRoom(daemonId, 4 + payload.byteLength);
-      frame.view.setUint32(frame.size, payload.byteLength, true);
+      const frame = this.#frameWithRoom(daemonId, 4 + byteLengthOf(payload));
+      frame.view.setUint32(frame.size, byteLengthOf(payload), true);
       frame.bytes.set(payload, frame.size + 4);
-      frame.size += 4 + payload.byteLength;
+      frame.size += 4 + byteLengthOf(payload);
       frame.count++;
       if (frame.sent !== pending) joined.push((pending = frame.sent));
     }

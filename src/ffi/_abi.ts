@@ -8,7 +8,7 @@
 import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 
 /** The ABI version this TypeScript speaks; the library must report the same. */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /** Parameter kinds: 32-bit integers, doubles and memory (no 64-bit integers: they miss the fast
  * FFI path in Deno and need BigInts in wasm). */
@@ -26,6 +26,7 @@ export interface AbiSymbol {
 export const ABI_SYMBOLS = {
   meshos_abi_version: { parameters: [], result: "u32" },
   meshos_ring_create: { parameters: ["u32", "u32", "buffer"], result: "u32" },
+  meshos_ring_close: { parameters: ["u32"], result: "u32" },
   meshos_ring_destroy: { parameters: ["u32"], result: "u32" },
   meshos_ring_data: { parameters: ["u32"], result: "pointer" },
   meshos_ring_info: { parameters: ["u32", "buffer"], result: "u32" },

@@ -27,6 +27,12 @@ export interface HostMemory {
   u64(): BigUint64Array;
   /** Gives the memory back (a no-op for JS-owned memory). Idempotent. */
   free(): void;
+  /**
+   * When views of this memory can outlive whoever made them and reach it after it is freed (FFI
+   * memory of the library): the ArrayBuffer every such view keeps alive — once it is collected,
+   * no view is left. Null when no view can reach freed memory (JS-owned or wasm memory).
+   */
+  readonly pins: ArrayBuffer | null;
 }
 
 /** A loaded library, ready to back rings. */
@@ -64,6 +70,7 @@ export function jsMemory(bytes: number): HostMemory {
     u32: () => u32,
     u64: () => u64,
     free: () => {},
+    pins: null,
   };
 }
 
@@ -72,5 +79,5 @@ export function fixedMemory(buffer: ArrayBuffer, free: () => void = () => {}): H
   const u8 = new Uint8Array(buffer);
   const u32 = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
   const u64 = new BigUint64Array(buffer, 0, buffer.byteLength >>> 3);
-  return { arg: u8, byteLength: buffer.byteLength, u8: () => u8, u32: () => u32, u64: () => u64, free };
+  return { arg: u8, byteLength: buffer.byteLength, u8: () => u8, u32: () => u32, u64: () => u64, free, pins: buffer };
 }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { byteLengthOf } from "../contract/byte_view.ts";
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import { Status, statusError } from "./_abi.ts";
 import type { AbiCall, AbiCalls, AbiHost, HostMemory } from "./_abi_host.ts";
@@ -49,6 +50,11 @@ interface Scratch {
   /** Payload lengths of a claim; also where `tryPush` stages a payload (hosts without JS memory). */
   lengths: HostMemory;
   offsets: HostMemory;
+  /**
+   * Destroys closed rings whose memory views can outlive them (FFI), once the last view is
+   * collected: until then the memory stays valid and the library refuses the closed handle.
+   */
+  destroyLater: FinalizationRegistry<number>;
 }
 
 /** Throws unless `status` is ok (hot paths test inline so their messages are built only on failure). */
@@ -112,14 +118,14 @@ class AbiRecordRing implements RecordRing {
     if (!this.#host.passesJsMemory) {
       // Stage the payload in library memory and push it in one call (claim + commit take two).
       const staging = this.#scratch.lengths;
-      if (payload.length > staging.byteLength) return this.#claimAndWrite(region, [payload], 0, 1, type) === 1;
+      if (byteLengthOf(payload) > staging.byteLength) return this.#claimAndWrite(region, [payload], 0, 1, type) === 1;
       staging.u8().set(payload);
       source = staging.arg;
     }
-    const status = this.#push(this.#handle, source, payload.length, type);
+    const status = this.#push(this.#handle, source, byteLengthOf(payload), type);
     if (status === Status.ok) return true;
     if (status === Status.full) return false;
-    throw statusError(status, `meshos_ring_push(payload of ${payload.length} bytes, type ${type})`, "ok or full");
+    throw statusError(status, `meshos_ring_push(payload of ${byteLengthOf(payload)} bytes, type ${type})`, "ok or full");
   }
 
   pushBatch(payloads: readonly Uint8Array[], type = 0): number {
@@ -145,10 +151,10 @@ class AbiRecordRing implements RecordRing {
     const handle = this.#handle;
     for (let i = 0; i < payloads.length; i++) {
       const payload = payloads[i];
-      const status = push(handle, payload, payload.length, type);
+      const status = push(handle, payload, byteLengthOf(payload), type);
       if (status === Status.ok) continue;
       if (status === Status.full) return i;
-      throw statusError(status, `meshos_ring_push(payloads[${i}] of ${payload.length} bytes, type ${type})`, "ok or full");
+      throw statusError(status, `meshos_ring_push(payloads[${i}] of ${byteLengthOf(payload)} bytes, type ${type})`, "ok or full");
     }
     return payloads.length;
   }
@@ -156,13 +162,13 @@ class AbiRecordRing implements RecordRing {
   pushFrames(frames: Uint8Array): number {
     this.#open("pushFrames");
     if (!(frames instanceof Uint8Array)) checkFrames(frames, this.maxPayloadBytes); // throws
-    if (frames.length === 0) return 0;
+    if (byteLengthOf(frames) === 0) return 0;
     const out = this.#scratch.out;
     const status = this.#host.pushFrames(this.#handle, frames, this.capacityBytes, out.arg);
     if (status === Status.ok) return out.u32()[0];
     // The library says what is wrong; the TypeScript check says where, with the same rules.
     if (status === Status.bad_length || status === Status.bad_type) checkFrames(frames, this.maxPayloadBytes);
-    throw statusError(status, `meshos_ring_push_frames(${frames.length} bytes)`, "ok");
+    throw statusError(status, `meshos_ring_push_frames(${byteLengthOf(frames)} bytes)`, "ok");
   }
 
   /** Claims room for `payloads[first..first+count]`, copies them in through the view, commits. */
@@ -175,7 +181,7 @@ class AbiRecordRing implements RecordRing {
   ): number {
     const { out, lengths, offsets } = this.#scratch;
     const lengthView = lengths.u32();
-    for (let i = 0; i < count; i++) lengthView[i] = payloads[first + i].length;
+    for (let i = 0; i < count; i++) lengthView[i] = byteLengthOf(payloads[first + i]);
     const status = this.#claim(this.#handle, lengths.arg, count, type, offsets.arg, out.arg);
     if (status !== Status.ok) throw statusError(status, `meshos_ring_claim(${count} records, type ${type})`, "ok");
     const claimed = out.u32()[0];
@@ -283,12 +289,25 @@ class AbiRecordRing implements RecordRing {
     return this.#handle;
   }
 
+  /**
+   * Closes the ring: every later call on it throws, and the library refuses its handle at once.
+   * Its memory is freed now when no view can outlive it (wasm); on FFI, views a visitor kept
+   * (`popBatch` payloads, `popBatchInPlace` bytes) stay readable, and the memory is freed once the
+   * last of them is collected — never read after it is freed.
+   */
   close(): void {
-    if (this.#region === undefined) return;
-    this.#region.free();
+    const region = this.#region;
+    if (region === undefined) return;
     this.#region = undefined;
+    region.free();
     if (!this.#owned) return;
-    check(this.#host.calls.meshos_ring_destroy(this.#handle), "meshos_ring_destroy", "a live ring");
+    const calls = this.#host.calls;
+    if (region.pins === null) {
+      check(calls.meshos_ring_destroy(this.#handle), "meshos_ring_destroy", "a live ring");
+      return;
+    }
+    check(calls.meshos_ring_close(this.#handle), "meshos_ring_close", "a live ring");
+    this.#scratch.destroyLater.register(region.pins, this.#handle);
   }
 }
 
@@ -436,6 +455,7 @@ export function createAbiBackend(host: AbiHost): AbiRingBackend {
     out: host.allocate(64),
     lengths: host.allocate(4 * CLAIM_CHUNK_RECORDS),
     offsets: host.allocate(4 * CLAIM_CHUNK_RECORDS),
+    destroyLater: new FinalizationRegistry((handle) => void host.calls.meshos_ring_destroy(handle)),
   };
   const { calls, name } = host;
   return {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { bufferOf, byteLengthOf, dataViewOf } from "../contract/byte_view.ts";
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import type { LogRingOptions, RecordRingOptions } from "./ring_backend.ts";
 
@@ -84,16 +85,36 @@ export function checkRingOptions(options: RecordRingOptions): void {
   }
 }
 
-/** Throws `invalid_argument` unless `payload` is a `Uint8Array` of at most `maxPayloadBytes`. */
+/**
+ * Throws `invalid_argument` unless `payload` is a `Uint8Array` of at most `maxPayloadBytes` whose
+ * buffer is not detached. Sizes are the view's true ones (`byte_view.ts`), whatever its own
+ * properties say.
+ */
 export function checkPayload(payload: Uint8Array, maxPayloadBytes: number, what = "payload"): void {
-  if (payload instanceof Uint8Array && payload.length <= maxPayloadBytes) return;
+  if (payload instanceof Uint8Array) {
+    const bytes = byteLengthOf(payload);
+    if (bytes > 0 && bytes <= maxPayloadBytes) return;
+    if (bytes === 0 && !isDetached(bufferOf(payload))) return;
+  }
   if (!(payload instanceof Uint8Array)) {
     throw invalid(`${what}: expected a Uint8Array, received ${describeValue(payload)}`);
   }
-  if (payload.length > maxPayloadBytes) {
-    throw invalid(
-      `${what}: expected at most ${maxPayloadBytes} bytes (maxPayloadBytes), received ${payload.length}`,
-    );
+  if (byteLengthOf(payload) === 0) {
+    throw invalid(`${what}: expected a Uint8Array over live memory, received one whose ArrayBuffer is detached (transferred or resized away)`);
+  }
+  throw invalid(
+    `${what}: expected at most ${maxPayloadBytes} bytes (maxPayloadBytes), received ${byteLengthOf(payload)}`,
+  );
+}
+
+/** Whether `buffer` was detached (transferred): a detached buffer reads as 0 bytes. */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  if (buffer.byteLength !== 0 || !(buffer instanceof ArrayBuffer)) return false;
+  try {
+    new Uint8Array(buffer); // a detached ArrayBuffer cannot be viewed again
+    return false;
+  } catch {
+    return true;
   }
 }
 
@@ -107,9 +128,8 @@ export function checkPayloads(payloads: readonly Uint8Array[], maxPayloadBytes: 
   }
   for (let i = 0; i < payloads.length; i++) {
     const payload = payloads[i];
-    if (!(payload instanceof Uint8Array) || payload.length > maxPayloadBytes) {
-      checkPayload(payload, maxPayloadBytes, `payloads[${i}]`);
-    }
+    const bytes = payload instanceof Uint8Array ? byteLengthOf(payload) : -1;
+    if (bytes <= 0 || bytes > maxPayloadBytes) checkPayload(payload, maxPayloadBytes, `payloads[${i}]`); // 0: detached or empty
   }
 }
 
@@ -129,10 +149,10 @@ export function checkFrames(frames: Uint8Array, maxPayloadBytes: number): number
   if (!(frames instanceof Uint8Array)) {
     throw invalid(`frames: expected a Uint8Array of records in ring format, received ${describeValue(frames)}`);
   }
-  const view = new DataView(frames.buffer, frames.byteOffset, frames.byteLength);
+  const view = dataViewOf(frames);
   let at = 0;
   let records = 0;
-  while (at < frames.length) {
+  while (at < byteLengthOf(frames)) {
     const size = frameSize(view, at, maxPayloadBytes);
     if (size < 0) throw frameError(view, at, records, maxPayloadBytes);
     at += size;
@@ -143,8 +163,8 @@ export function checkFrames(frames: Uint8Array, maxPayloadBytes: number): number
 
 /** Bytes of the longest run of whole frames at the start of `frames` (checked) of at most `maxBytes`. */
 export function framePrefixBytes(frames: Uint8Array, maxBytes: number): number {
-  if (frames.length <= maxBytes) return frames.length;
-  const view = new DataView(frames.buffer, frames.byteOffset, frames.byteLength);
+  if (byteLengthOf(frames) <= maxBytes) return byteLengthOf(frames);
+  const view = dataViewOf(frames);
   let at = 0;
   for (;;) {
     const next = at + alignRecord(view.getUint32(at, true));

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { byteLengthOf } from "../contract/byte_view.ts";
 import { existsSync } from "node:fs";
 import { ABI_SYMBOLS, ABI_VERSION, type AbiParam, unavailableError } from "./_abi.ts";
 import { type AbiCall, type AbiCalls, type AbiHost, fixedMemory, type HostMemory, jsMemory } from "./_abi_host.ts";
@@ -90,7 +91,7 @@ async function open(): Promise<AbiRingBackend> {
       return fixedMemory(ffi.toArrayBuffer(pointer, 0, bytes));
     },
     pushFrames(handle: number, frames: Uint8Array, _capacityBytes: number, out: unknown): number {
-      return calls.meshos_ring_push_frames(handle, frames, frames.length, out);
+      return calls.meshos_ring_push_frames(handle, frames, byteLengthOf(frames), out);
     },
   };
   return createAbiBackend(host);

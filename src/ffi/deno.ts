@@ -8,6 +8,7 @@
  * @module
  */
 
+import { byteLengthOf } from "../contract/byte_view.ts";
 import { existsSync } from "node:fs";
 import { ABI_SYMBOLS, ABI_VERSION, unavailableError } from "./_abi.ts";
 import { type AbiCalls, type AbiHost, fixedMemory, type HostMemory, jsMemory } from "./_abi_host.ts";
@@ -112,7 +113,7 @@ function open(): AbiRingBackend {
       return fixedMemory(deno.UnsafePointerView.getArrayBuffer(pointer, bytes));
     },
     pushFrames(handle: number, frames: Uint8Array, _capacityBytes: number, out: unknown): number {
-      return pushCallerFrames(handle, frames, frames.length, out);
+      return pushCallerFrames(handle, frames, byteLengthOf(frames), out);
     },
   };
   return createAbiBackend(host);

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { byteLengthOf } from "../contract/byte_view.ts";
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import { alignRecord, checkPayload, checkRecordType, MAX_CAPACITY_BYTES, RECORD_HEADER_BYTES } from "./_ring_format.ts";
 
@@ -67,7 +68,7 @@ export class FrameBuilder {
   /** Packs one record (copying `payload`); false when it does not fit (nothing is written). */
   add(payload: Uint8Array, type = 0): boolean {
     checkPayload(payload, MAX_CAPACITY_BYTES);
-    const at = this.reserve(payload.length, type);
+    const at = this.reserve(byteLengthOf(payload), type);
     if (at < 0) return false;
     this.#bytes.set(payload, at);
     return true;

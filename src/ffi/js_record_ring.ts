@@ -23,6 +23,7 @@
  * @module
  */
 
+import { byteLengthOf, dataViewOf } from "../contract/byte_view.ts";
 import {
   alignRecord,
   checkFrames,
@@ -127,7 +128,7 @@ export class JsRecordRing implements RecordRing {
     if (this.#closed) throw closedError("RecordRing", "js", "tryPush");
     checkPayload(payload, this.maxPayloadBytes);
     checkRecordType(type);
-    const recordBytes = alignRecord(RECORD_HEADER_BYTES + payload.length);
+    const recordBytes = alignRecord(RECORD_HEADER_BYTES + byteLengthOf(payload));
     const control = this.#control;
     for (;;) {
       // The single producer owns TAIL: its own last store is the value.
@@ -156,8 +157,8 @@ export class JsRecordRing implements RecordRing {
   pushFrames(frames: Uint8Array): number {
     if (this.#closed) throw closedError("RecordRing", "js", "pushFrames");
     if (!(frames instanceof Uint8Array)) checkFrames(frames, this.maxPayloadBytes); // throws
-    if (frames.length === 0) return 0;
-    const view = new DataView(frames.buffer, frames.byteOffset, frames.byteLength);
+    if (byteLengthOf(frames) === 0) return 0;
+    const view = dataViewOf(frames);
     const control = this.#control;
     for (;;) {
       const tail = this.#multi ? Atomics.load(control, TAIL) : control[TAIL];
@@ -286,7 +287,7 @@ export class JsRecordRing implements RecordRing {
     let end = tail;
     let fitting = 0;
     while (fitting < payloads.length) {
-      const span = this.#spanAt(end, alignRecord(RECORD_HEADER_BYTES + payloads[fitting].length));
+      const span = this.#spanAt(end, alignRecord(RECORD_HEADER_BYTES + byteLengthOf(payloads[fitting])));
       if (((end - head) >>> 0) + span > this.capacityBytes) break;
       end = (end + span) | 0;
       fitting++;
@@ -383,7 +384,7 @@ export class JsRecordRing implements RecordRing {
   /** Writes one record at position `at` (after a padding record if it would straddle the end);
    * returns the position after it. */
   #writeOne(payload: Uint8Array, type: number, at: number): number {
-    const length = RECORD_HEADER_BYTES + payload.length;
+    const length = RECORD_HEADER_BYTES + byteLengthOf(payload);
     let offset = at & this.#mask;
     const toEnd = this.capacityBytes - offset;
     if (alignRecord(length) > toEnd) {

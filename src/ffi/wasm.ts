@@ -26,6 +26,8 @@ const PAGE_BYTES = 65536;
 class WasmMemory implements HostMemory {
   readonly arg: number;
   readonly byteLength: number;
+  /** Views of wasm memory never reach freed host memory: freeing is never deferred. */
+  readonly pins = null;
   readonly #memory: WebAssembly.Memory;
   readonly #free: () => void;
   #u8 = new Uint8Array(0);

@@ -21,7 +21,10 @@ const generation_bits = 32 - index_bits;
 /// The last generation a slot is given before it retires.
 pub const max_generation: u32 = (1 << generation_bits) - 1;
 
-pub const Kind = enum(u8) { free = 0, reserved = 1, ring = 2, log = 3, buffer = 4, retired = 5 };
+/// What a slot holds. `closed_ring`: a ring its owner closed, refused by every call but
+/// `meshos_ring_destroy`, which frees it once no view of its memory is left (the FFI hosts wait
+/// for their views to be collected).
+pub const Kind = enum(u8) { free = 0, reserved = 1, ring = 2, log = 3, buffer = 4, retired = 5, closed_ring = 6 };
 
 /// `generation << 8 | kind`.
 const State = u32;
@@ -84,6 +87,16 @@ pub const Table = struct {
         return slot.object;
     }
 
+    /// Changes the kind of the live object behind `handle` from `from` to `to`; false when it is
+    /// not live and of `from` (or another thread changed it first).
+    pub fn retag(table: *Table, handle: u32, from: Kind, to: Kind) bool {
+        assert(to != .free and to != .reserved and to != .retired);
+        if (table.lookup(handle, from) == null) return false;
+        const slot = &table.slots[handle & (slot_count - 1)];
+        const generation = handle >> index_bits;
+        return slot.state.cmpxchgStrong(state_of(generation, from), state_of(generation, to), .acq_rel, .monotonic) == null;
+    }
+
     /// Frees the slot of `handle` (retiring it after its last generation) and returns its
     /// object, or null if it is not live and of `kind`.
     pub fn unregister(table: *Table, handle: u32, kind: Kind) ?*anyopaque {
@@ -142,6 +155,18 @@ test "Table: a freed handle never becomes valid again; a slot retires after its 
     const elsewhere = table.register(.ring, &object).?;
     try testing.expectEqual(@as(u32, 1), elsewhere & (slot_count - 1)); // slot 0 is retired
     try testing.expectEqual(@as(?*anyopaque, null), table.lookup(first, .ring));
+}
+
+test "Table: a retagged object is found under its new kind only" {
+    const table = try testing.allocator.create(Table);
+    defer testing.allocator.destroy(table);
+    table.* = .{};
+    var object: u8 = 0;
+    const handle = table.register(.ring, &object).?;
+    try testing.expect(table.retag(handle, .ring, .closed_ring));
+    try testing.expect(!table.retag(handle, .ring, .closed_ring));
+    try testing.expectEqual(@as(?*anyopaque, null), table.lookup(handle, .ring));
+    try testing.expectEqual(@as(?*anyopaque, &object), table.unregister(handle, .closed_ring));
 }
 
 test "Table: fills up, then reports no slot" {

@@ -22,7 +22,7 @@ const Ring = ring.Ring;
 const LogRing = log_ring.LogRing;
 
 /// Bumped on any change to an export's signature or meaning.
-pub const abi_version: u32 = 2;
+pub const abi_version: u32 = 3;
 
 pub const Status = enum(u32) {
     ok = 0,
@@ -98,9 +98,20 @@ export fn meshos_ring_create(capacity_bytes: u32, producers: u32, out_handle: ?*
     return code(.ok);
 }
 
+/// Closes a ring without freeing it: from now on every call on `handle` is `bad_handle` except
+/// `meshos_ring_destroy`, so views of its memory that a host still holds stay readable until the
+/// host destroys it (once those views are gone).
+export fn meshos_ring_close(handle: u32) u32 {
+    if (handle == 0) return code(.null_handle);
+    if (!table.retag(handle, .ring, .closed_ring)) return code(.bad_handle);
+    return code(.ok);
+}
+
+/// Frees a ring, open or closed; its handle is never valid again.
 export fn meshos_ring_destroy(handle: u32) u32 {
     if (handle == 0) return code(.null_handle);
-    const object = table.unregister(handle, .ring) orelse return code(.bad_handle);
+    const object = table.unregister(handle, .ring) orelse table.unregister(handle, .closed_ring) orelse
+        return code(.bad_handle);
     const r: *Ring = @ptrCast(@alignCast(object));
     r.destroy(allocator);
     return code(.ok);
@@ -379,12 +390,17 @@ test "ABI: every ring call answers a null, stale or wrong-kind handle with a sta
     var stale: u32 = 0;
     try expect_status(.ok, meshos_ring_create(64, 0, &stale));
     try expect_status(.ok, meshos_ring_destroy(stale));
+    var closed: u32 = 0;
+    try expect_status(.ok, meshos_ring_create(64, 0, &closed));
+    try expect_status(.ok, meshos_ring_close(closed));
+    try expect_status(.bad_handle, meshos_ring_close(closed));
+    defer _ = meshos_ring_destroy(closed);
     var word: u32 = 0;
     var info: RingInfo = undefined;
     var span: ring.Span = undefined;
     var popped: ring.Popped = undefined;
     var buffer: [64]u8 = undefined;
-    for ([_]u32{ 0, stale, log, 0xFFFF_FFFF }) |handle| {
+    for ([_]u32{ 0, stale, closed, log, 0xFFFF_FFFF }) |handle| {
         const expected: Status = if (handle == 0) .null_handle else .bad_handle;
         try expect_status(expected, meshos_ring_depth(handle, &word));
         try expect_status(expected, meshos_ring_info(handle, &info));
@@ -398,6 +414,18 @@ test "ABI: every ring call answers a null, stale or wrong-kind handle with a sta
         try testing.expectEqual(@as(?[*]u8, null), meshos_ring_data(handle));
     }
     try expect_status(.bad_handle, meshos_log_stats(stale, null));
+    try expect_status(.null_handle, meshos_ring_close(0));
+}
+
+test "ABI: a closed ring is refused by every call, then destroyed once" {
+    var handle: u32 = 0;
+    try expect_status(.ok, meshos_ring_create(64, 0, &handle));
+    try expect_status(.ok, meshos_ring_push(handle, "x", 1, 0));
+    try expect_status(.ok, meshos_ring_close(handle));
+    var word: u32 = 0;
+    try expect_status(.bad_handle, meshos_ring_depth(handle, &word));
+    try expect_status(.ok, meshos_ring_destroy(handle));
+    try expect_status(.bad_handle, meshos_ring_destroy(handle));
 }
 
 test "ABI: push, read, release and pop check lengths, types and pointers" {

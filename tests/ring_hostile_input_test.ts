@@ -1,0 +1,93 @@
+// Hostile payloads at the ring backends (issue 14 items 1, 2 and 10): a Uint8Array whose own
+// `length`/`byteLength` lie (or a subclass whose getters do) is read at its true size on every
+// backend — never more bytes of process memory, never bytes staged for someone else; a detached
+// payload is refused alike everywhere; and views kept past `close()` stay safe to read and write
+// (in a child process, where a crash could not take the runner down).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { Identity, MeshOsSdkError } from "../mod.ts";
+import type { RingBackend } from "../src/ffi/ring_backend.ts";
+import { assertEveryBackendLoaded, backends } from "./_ring_backends.ts";
+import { runtimeName, test } from "./_harness.ts";
+import { startManual } from "./_sdk_fixtures.ts";
+
+/** A 1-byte payload whose own properties claim `claimed` bytes. */
+function liar(byte: number, claimed: number): Uint8Array {
+  const view = new Uint8Array([byte]);
+  for (const name of ["length", "byteLength"]) Object.defineProperty(view, name, { value: claimed });
+  return view;
+}
+
+class LyingSubclass extends Uint8Array {
+  override get length(): number {
+    return 200;
+  }
+  override get byteLength(): number {
+    return 200;
+  }
+}
+
+function popAll(ring: ReturnType<RingBackend["createRing"]>): number[][] {
+  const out: number[][] = [];
+  ring.popBatch(64, (payload) => out.push([...payload]));
+  return out;
+}
+
+test("hostile: lying lengths are read at the true size on every backend, with nothing staged before leaking in", () => {
+  assertEveryBackendLoaded();
+  for (const backend of backends) {
+    const ring = backend.createRing({ capacityBytes: 1 << 16, producers: "single" });
+    assert.equal(ring.tryPush(new Uint8Array(300).fill(0xaa)), true); // someone else's bytes, staged first
+    assert.equal(ring.tryPush(liar(1, 300)), true);
+    assert.equal(ring.pushBatch([liar(2, 300), new LyingSubclass([3])]), 2);
+    const popped = popAll(ring);
+    assert.equal(popped[0].length, 300, backend.name);
+    assert.deepEqual(popped.slice(1), [[1], [2], [3]], `${backend.name}: each liar is its one real byte`);
+    ring.close();
+  }
+});
+
+test("hostile: a payload over a detached buffer is invalid_argument on every backend", () => {
+  for (const backend of backends) {
+    const ring = backend.createRing({ capacityBytes: 4096, producers: "single" });
+    const payload = new Uint8Array(8);
+    structuredClone(payload.buffer, { transfer: [payload.buffer] }); // detaches it
+    for (const attempt of [() => ring.tryPush(payload), () => ring.pushBatch([new Uint8Array(1), payload])]) {
+      let caught: unknown;
+      try {
+        attempt();
+      } catch (err) {
+        caught = err;
+      }
+      assert.ok(caught instanceof MeshOsSdkError && caught.kind === "invalid_argument", `${backend.name}: ${caught}`);
+      assert.match(caught.detail, /^payloads?(\[1\])?: expected a Uint8Array over live memory, received one whose ArrayBuffer is detached/);
+    }
+    assert.equal(ring.depth(), 0, `${backend.name}: nothing pushed`);
+    ring.close();
+  }
+});
+
+test("hostile: a daemon is handed a lying payload's true bytes through the SDK, on every backend", async () => {
+  for (const backend of ["native", "wasm", "js"] as const) {
+    const { sdk, clock } = await startManual({}, { backend });
+    const seen: number[][] = [];
+    const handle = await sdk.registerDaemon({ name: "sees", process: (e) => void seen.push([...e.payload]) }, Identity.generate());
+    await sdk.ingest(handle.daemonId, new Uint8Array(64).fill(0xbb));
+    await sdk.ingest(handle.daemonId, liar(9, 64));
+    await sdk.ingestBatch(handle.daemonId, [liar(8, 64), new LyingSubclass([7])]);
+    for (let i = 0; i < 5; i++) await clock.runDeferred();
+    assert.deepEqual(seen.slice(1), [[9], [8], [7]], backend);
+    await sdk.shutdown();
+  }
+});
+
+test("hostile: views kept past close() are safe to read and write (native backend, own process)", () => {
+  const script = fileURLToPath(new URL("./_fixtures/use_after_close.ts", import.meta.url));
+  const args = runtimeName === "bun" ? [script] : ["run", "--allow-all", script];
+  const child = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 60_000 });
+  assert.equal(child.signal, null, `the process died of ${child.signal}: ${child.stderr}`);
+  assert.equal(child.status, 0, child.stderr);
+  assert.match(child.stdout, /^survived (bun|deno)-ffi 400 views true$/m);
+});
