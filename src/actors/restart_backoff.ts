@@ -17,6 +17,7 @@
  */
 
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { rejectUnknownKeys } from "../contract/config.ts";
 
 /** Tunables of the backoff policy; every field in milliseconds except `factor` and the threshold. */
 export interface RestartBackoffConfig {
@@ -83,13 +84,17 @@ const IDLE: RestartState = Object.freeze({ state: "idle", untilMs: null }) as Re
  * ```
  */
 export function resolveBackoffConfig(partial: Partial<RestartBackoffConfig> = {}): RestartBackoffConfig {
+  rejectUnknownKeys("backoff", partial, Object.keys(DEFAULT_RESTART_BACKOFF));
   const config: RestartBackoffConfig = { ...DEFAULT_RESTART_BACKOFF, ...stripUndefined(partial) };
   for (const [field, value] of Object.entries(config) as [keyof RestartBackoffConfig, number][]) {
-    const minimum = field === "factor" ? 1 : field === "crashLoopThreshold" ? 1 : 0;
-    if (typeof value !== "number" || !Number.isFinite(value) || value < minimum) {
+    // The factor may be fractional; windows are whole milliseconds and the threshold a count.
+    const whole = field !== "factor";
+    const minimum = field === "factor" || field === "crashLoopThreshold" ? 1 : 0;
+    const fits = typeof value === "number" && (whole ? Number.isSafeInteger(value) : Number.isFinite(value));
+    if (!fits || value < minimum) {
       throw new MeshOsSdkError(
         "invalid_config",
-        `backoff.${field}: expected a finite number >= ${minimum}; got ${describeValue(value)}`,
+        `backoff.${field}: expected ${whole ? "an integer" : "a finite number"} >= ${minimum}; got ${describeValue(value)}`,
       );
     }
   }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import type { LogLevel } from "./types.ts";
 
 /** Levels in order; the index is the numeric level stored in the log ring. */
@@ -32,7 +32,7 @@ const SPELLINGS: ReadonlyMap<string, LogSeverity> = new Map([
 export function parseLogLevel(level: unknown): LogSeverity {
   const parsed = typeof level === "string" ? SPELLINGS.get(level) : undefined;
   if (parsed === undefined) {
-    const shown = typeof level === "string" ? JSON.stringify(level) : String(level);
+    const shown = typeof level === "string" ? JSON.stringify(level) : describeValue(level);
     throw new MeshOsSdkError(
       "invalid_log_level",
       `log level must be one of trace|debug|info|warn|error; got ${shown}`,
