@@ -28,6 +28,7 @@ export type { Clock } from "./src/runtime/clock.ts";
 export { LoggingDispatcher } from "./src/runtime/action_dispatcher.ts";
 export type { ActionDispatcher, MeshOsAction, MeshOsActionKind } from "./src/runtime/action_dispatcher.ts";
 export type { BackendName } from "./src/ffi/ring_backend.ts";
+export type { BackendFallback } from "./src/ffi/load.ts";
 export type { Milliseconds } from "./src/contract/milliseconds.ts";
 export { SDK_VERSION } from "./src/contract/sdk_version.ts";
 export type { MeshOsBusOption } from "./src/bus/open_mesh_bus.ts";

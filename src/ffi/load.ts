@@ -26,6 +26,12 @@ export interface LoadRingBackendOptions {
   onFallback?: (choice: BackendChoice, reason: MeshOsSdkError) => void;
 }
 
+/** A faster backend passed over at start, and why it did not load. */
+export interface BackendFallback {
+  backend: BackendChoice;
+  reason: string;
+}
+
 /** The default order of {@link loadRingBackend}. */
 export const BACKEND_ORDER: readonly BackendChoice[] = ["native", "wasm", "js"];
 

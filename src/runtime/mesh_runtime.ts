@@ -40,6 +40,7 @@ import { SDK_VERSION } from "../contract/sdk_version.ts";
 import { graceUntil } from "../contract/milliseconds.ts";
 import { describeValue, MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
 import type { LogRing, RingBackend } from "../ffi/ring_backend.ts";
+import type { BackendFallback } from "../ffi/load.ts";
 import type { ResolvedConfig } from "../contract/config.ts";
 import type { DaemonSpec } from "../contract/daemon_spec.ts";
 import { LOG_LEVELS } from "../contract/log_level.ts";
@@ -86,6 +87,8 @@ export interface RuntimeParts {
   bus: MeshBus;
   /** Whose file system's disk use the heartbeat reports. */
   dataDir: string;
+  /** Faster ring backends that did not load at start, and why (logged, and in the snapshot). */
+  backendFallbacks?: readonly BackendFallback[];
 }
 
 /** A pending stop: resolves when the daemon acknowledges or the grace runs out. */
@@ -104,6 +107,7 @@ export class MeshRuntime implements SlotHost {
   readonly maintenance: Actor<typeof maintenanceMachine>;
   readonly epochId: bigint;
   readonly bus: MeshBus;
+  readonly backendFallbacks: readonly BackendFallback[];
   readonly #parts: RuntimeParts;
   readonly #events: EventQueue<LoopEvent>;
   readonly #logRing: LogRing;
@@ -133,6 +137,7 @@ export class MeshRuntime implements SlotHost {
     this.ingressOrigin = parts.ingressOrigin;
     this.epochId = randomU64();
     this.bus = parts.bus;
+    this.backendFallbacks = parts.backendFallbacks ?? [];
     this.router = new ControlRouter(parts.clock, (id, event) => this.#slots.get(id)?.tapControl(event));
     this.#events = new EventQueue(parts.config.eventQueueCapacity, (event) => this.#apply(event));
     this.#logRing = parts.backend.createLogRing({
@@ -148,6 +153,9 @@ export class MeshRuntime implements SlotHost {
       release: parts.config.backpressureRelease,
     });
     this.maintenance = this.#startMaintenance();
+    for (const { backend, reason } of this.backendFallbacks) {
+      this.log(LOG_WARN, null, `ring backend ${this.backend.name} in use; ${backend} passed over: ${reason}`);
+    }
     this.#armTick();
     this.#heartbeat();
   }
@@ -394,6 +402,7 @@ export class MeshRuntime implements SlotHost {
     return {
       nodeId: hexId(this.config.thisNode),
       backend: this.backend.name,
+      backendFallbacks: this.backendFallbacks.map((fallback) => ({ ...fallback })),
       runtimeEpochId: hexId(this.epochId),
       ticks: this.#ticks,
       atMs: this.clock.now(),

@@ -85,6 +85,8 @@ export interface ActionSnapshot {
 export interface RuntimeSnapshot {
   nodeId: string;
   backend: BackendName;
+  /** Faster ring backends passed over at start, and why each did not load. */
+  backendFallbacks: { backend: "native" | "wasm" | "js"; reason: string }[];
   runtimeEpochId: string;
   ticks: number;
   atMs: number;

@@ -9,7 +9,7 @@ import { type RestartBackoffConfig, resolveBackoffConfig } from "../actors/resta
 import { type MeshOsBusOption, openMeshBus, resolveBusOption } from "../bus/open_mesh_bus.ts";
 import { resolveDataDir } from "../runtime/host_stats.ts";
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
-import { loadRingBackend } from "../ffi/load.ts";
+import { type BackendFallback, loadRingBackend } from "../ffi/load.ts";
 import type { BackendName } from "../ffi/ring_backend.ts";
 import { Identity } from "../identity/identity.ts";
 import { type ActionDispatcher, LoggingDispatcher } from "../runtime/action_dispatcher.ts";
@@ -61,6 +61,12 @@ export interface MeshOsDaemonSdkOptions {
   bus?: MeshOsBusOption;
   /** The directory whose file system's disk use peers see. Default: the current directory. */
   dataDir?: string;
+  /**
+   * When a faster ring backend cannot load and a slower one is used, say so on stderr (once per
+   * process and reason) — the log ring, `sdk.backendFallbacks` and the snapshot always carry it.
+   * Default true.
+   */
+  backendNotice?: boolean;
 }
 
 /**
@@ -78,8 +84,22 @@ const START_OPTION_KEYS = Object.keys(
     backoff: true,
     bus: true,
     dataDir: true,
+    backendNotice: true,
   } satisfies Record<keyof MeshOsDaemonSdkOptions, true>,
 );
+
+/** Fallback notices already printed in this process (each once). */
+const announced = new Set<string>();
+
+/** Says on stderr, once per process and reason, that a slower ring backend serves this node. */
+function announceFallbacks(chosen: BackendName, fallbacks: readonly BackendFallback[]): void {
+  for (const { reason } of fallbacks) {
+    const line = `[meshos] using the ${chosen} ring backend: ${reason} (start option backendNotice: false silences this)`;
+    if (announced.has(line)) continue;
+    announced.add(line);
+    console.error(line);
+  }
+}
 
 /** How long `shutdown()` waits for the dispatcher (upstream's executor join timeout). */
 const SHUTDOWN_JOIN_MS = 2000;
@@ -146,9 +166,17 @@ export class MeshOsDaemonSdk {
         `backend: expected "native", "wasm" or "js"; got ${describeValue(options.backend)}`,
       );
     }
+    if (options.backendNotice !== undefined && typeof options.backendNotice !== "boolean") {
+      throw new MeshOsSdkError("invalid_config", `backendNotice: expected true or false; got ${describeValue(options.backendNotice)}`);
+    }
     const busChoice = resolveBusOption(options.bus);
     const dataDir = resolveDataDir(options.dataDir);
-    const backend = await loadRingBackend({ prefer: options.backend });
+    const backendFallbacks: BackendFallback[] = [];
+    const backend = await loadRingBackend({
+      prefer: options.backend,
+      onFallback: (choice, reason) => backendFallbacks.push({ backend: choice, reason: reason.detail }),
+    });
+    if (options.backendNotice !== false) announceFallbacks(backend.name, backendFallbacks);
     const dispatcher = options.dispatcher ?? new LoggingDispatcher(resolved.actionQueueCapacity);
     const clock = options.clock ?? systemClock();
     const bus = await openMeshBus(busChoice, resolved.thisNode, () => clock.now());
@@ -165,6 +193,7 @@ export class MeshOsDaemonSdk {
         outputCapacity,
         ingressOrigin: (options.ingressIdentity ?? Identity.generate()).originHash,
         backoff,
+        backendFallbacks,
       });
     } catch (err) {
       await bus.close();
@@ -176,6 +205,11 @@ export class MeshOsDaemonSdk {
   /** Which ring implementation serves this node. */
   get backend(): BackendName {
     return this.#runtime.backend.name;
+  }
+
+  /** The faster backends passed over at start, each with why it did not load (empty: none). */
+  get backendFallbacks(): BackendFallback[] {
+    return this.#runtime.backendFallbacks.map((fallback) => ({ ...fallback }));
   }
 
   /** The action dispatcher in use (the default `LoggingDispatcher` keeps a log). */
