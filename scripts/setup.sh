@@ -30,11 +30,13 @@ if [ "$(python3 -m ziglang version 2>/dev/null || true)" != "$ZIG_VERSION" ]; th
     python3 -m pip install -q --disable-pip-version-check --break-system-packages "ziglang==$ZIG_VERSION"
 fi
 
-# The Zig library (native + wasm), rebuilt when a source is newer than the outputs.
+# The Zig library (this machine, wasm32, every shipped platform), rebuilt when a source is newer
+# than the outputs.
 lib=zig/zig-out/lib/libmeshos.so
 wasm=zig/zig-out/bin/meshos.wasm
-if [ ! -f "$lib" ] || [ ! -f "$wasm" ] || [ -n "$(find zig/build.zig zig/src -newer "$lib" -print -quit)" ]; then
-  say "zig build (shared library + wasm32)"
+last=zig/zig-out/platforms/win32-x64/meshos.dll
+if [ ! -f "$lib" ] || [ ! -f "$wasm" ] || [ ! -f "$last" ] || [ -n "$(find zig/build.zig zig/src -newer "$lib" -print -quit)" ]; then
+  say "zig build (shared library, wasm32, the libraries of every shipped platform)"
   (cd zig && python3 -m ziglang build -Doptimize=ReleaseFast)
 fi
 
@@ -43,6 +45,7 @@ if [ "$want_system" = 1 ]; then
   command -v hyperfine >/dev/null || missing+=(hyperfine)
   command -v nats-server >/dev/null || missing+=(nats-server)
   command -v chromium >/dev/null || missing+=(chromium)
+  command -v qemu-aarch64-static >/dev/null || missing+=(qemu-user-static)
   if [ "${#missing[@]}" -gt 0 ]; then
     sudo_cmd=""
     [ "$(id -u)" = 0 ] || sudo_cmd="sudo"

@@ -29,6 +29,10 @@ step() { # name, command...
 }
 
 step zig-test bash -c "cd zig && python3 -m ziglang build test --summary all" || failed=$((failed + 1))
+# The same Zig tests for linux-arm64, run for real under qemu (Zig's build runner calls
+# `qemu-aarch64`; Debian's qemu-user-static names it qemu-aarch64-static).
+mkdir -p .tmp/qemu && ln -sf "$(command -v qemu-aarch64-static)" .tmp/qemu/qemu-aarch64
+step zig-test-arm64 bash -c "cd zig && PATH=\"$PWD/.tmp/qemu:\$PATH\" python3 -m ziglang build test -Dtarget=aarch64-linux -fqemu --summary all" || failed=$((failed + 1))
 step deno-check "$bin/deno" check mod.ts src/ tests/ examples/ bench/ bin/ scripts/ || failed=$((failed + 1))
 step tsc "$bin/tsc" -p tsconfig.json || failed=$((failed + 1))
 step deno-lint "$bin/deno" lint || failed=$((failed + 1))

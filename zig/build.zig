@@ -1,11 +1,19 @@
-//! `zig build` installs the shared library (zig-out/lib/libmeshos.so) and the wasm32 module
-//! (zig-out/bin/meshos.wasm) from the same sources; `zig build test` runs the inline tests and the
-//! ring stress tests (src/ring_stress_test.zig).
+//! `zig build` installs, from the same sources, the shared library for this machine
+//! (zig-out/lib/libmeshos.so), the wasm32 module (zig-out/bin/meshos.wasm) and the shared library
+//! of every platform the package ships, cross-compiled (zig-out/platforms/<platform>-<arch>/,
+//! named as Node's `process.platform` and `process.arch`). Every library is built for its
+//! architecture's baseline CPU: no instruction the oldest CPU of the architecture lacks (x86-64
+//! without AVX, for instance), so a prebuilt file runs on any machine of its platform. The
+//! library links no libc, so one Linux file serves glibc and musl systems alike.
+//!
+//! `zig build test` runs the inline tests and the ring stress tests (src/ring_stress_test.zig);
+//! with `-Dtarget=aarch64-linux -fqemu` it runs them for arm64 under qemu.
 
 const std = @import("std");
 
 pub fn build(b: *std.Build) void {
-    const target = b.standardTargetOptions(.{});
+    // Baseline CPU unless -Dcpu says otherwise: a library built here must run on any x86-64.
+    const target = b.standardTargetOptions(.{ .default_target = .{ .cpu_model = .baseline } });
     const optimize = b.standardOptimizeOption(.{});
     const strip = optimize != .debug;
 
@@ -20,6 +28,33 @@ pub fn build(b: *std.Build) void {
         }),
     });
     b.installArtifact(native);
+
+    // The prebuilt libraries the package ships (see `src/ffi/_artifacts.ts`, which picks one).
+    const platforms = [_]struct { dir: []const u8, query: std.Target.Query }{
+        .{ .dir = "linux-x64", .query = .{ .cpu_arch = .x86_64, .os_tag = .linux, .cpu_model = .baseline } },
+        .{ .dir = "linux-arm64", .query = .{ .cpu_arch = .aarch64, .os_tag = .linux, .cpu_model = .baseline } },
+        .{ .dir = "darwin-x64", .query = .{ .cpu_arch = .x86_64, .os_tag = .macos, .cpu_model = .baseline } },
+        .{ .dir = "darwin-arm64", .query = .{ .cpu_arch = .aarch64, .os_tag = .macos, .cpu_model = .baseline } },
+        .{ .dir = "win32-x64", .query = .{ .cpu_arch = .x86_64, .os_tag = .windows, .cpu_model = .baseline } },
+    };
+    for (platforms) |platform| {
+        const library = b.addLibrary(.{
+            .name = "meshos",
+            .linkage = .dynamic,
+            .root_module = b.createModule(.{
+                .root_source_file = b.path("src/root.zig"),
+                .target = b.resolveTargetQuery(platform.query),
+                .optimize = optimize,
+                .strip = strip,
+            }),
+        });
+        const dir: std.Build.InstallDir = .{ .custom = b.fmt("platforms/{s}", .{platform.dir}) };
+        b.getInstallStep().dependOn(&b.addInstallArtifact(library, .{
+            .dest_dir = .{ .override = dir },
+            .implib_dir = .disabled,
+            .pdb_dir = .disabled,
+        }).step);
+    }
 
     const wasm = b.addExecutable(.{
         .name = "meshos",

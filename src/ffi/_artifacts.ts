@@ -1,10 +1,12 @@
 /**
  * Where the built Zig artifacts are: beside this module in `zig/zig-out/` unless `MESHOS_LIB` /
- * `MESHOS_WASM` name other files.
+ * `MESHOS_WASM` name other files. The package ships a prebuilt library per platform
+ * (`zig/zig-out/platforms/`), so no Zig toolchain is needed to get the native backend.
  *
  * @module
  */
 
+import { existsSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { readEnv } from "./_runtime_env.ts";
@@ -14,15 +16,39 @@ export const LIB_ENV = "MESHOS_LIB";
 /** Environment variable naming the wasm module to instantiate instead of the built one. */
 export const WASM_ENV = "MESHOS_WASM";
 
+/** The library's file name on this platform. */
 function libraryFileName(): string {
-  if (process.platform === "darwin") return "lib/libmeshos.dylib";
-  if (process.platform === "win32") return "bin/meshos.dll";
-  return "lib/libmeshos.so";
+  if (process.platform === "darwin") return "libmeshos.dylib";
+  if (process.platform === "win32") return "meshos.dll";
+  return "libmeshos.so";
 }
 
-/** Path of the native library to open (`MESHOS_LIB`, else `zig/zig-out/lib/libmeshos.so`). */
+/** The prebuilt library folder for this machine, as `zig build` names them (`linux-x64`, `darwin-arm64`, …). */
+export function platformKey(): string {
+  return `${process.platform}-${process.arch}`;
+}
+
+/**
+ * Path of the native library to open: `MESHOS_LIB`; else a library built on this machine
+ * (`zig/zig-out/lib/`, or `bin/` for a Windows DLL); else the prebuilt one of this platform and
+ * architecture (`zig/zig-out/platforms/<platform>-<arch>/`). When neither exists, the prebuilt
+ * path, so the error names where the library was looked for.
+ */
 export function libraryPath(): string {
-  return readEnv(LIB_ENV) ?? fileURLToPath(new URL(`../../zig/zig-out/${libraryFileName()}`, import.meta.url));
+  const forced = readEnv(LIB_ENV);
+  if (forced !== undefined) return forced;
+  const local = fileURLToPath(new URL(`../../zig/zig-out/${process.platform === "win32" ? "bin" : "lib"}/${libraryFileName()}`, import.meta.url));
+  if (exists(local)) return local;
+  return fileURLToPath(new URL(`../../zig/zig-out/platforms/${platformKey()}/${libraryFileName()}`, import.meta.url));
+}
+
+/** Whether `path` exists; false when this runtime may not look (Deno without read permission). */
+function exists(path: string): boolean {
+  try {
+    return existsSync(path);
+  } catch {
+    return false;
+  }
 }
 
 /** Path of the wasm module (`MESHOS_WASM`, else `zig/zig-out/bin/meshos.wasm`). */
