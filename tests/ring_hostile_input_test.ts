@@ -91,3 +91,19 @@ test("hostile: views kept past close() are safe to read and write (native backen
   assert.equal(child.status, 0, child.stderr);
   assert.match(child.stdout, /^survived (bun|deno)-ffi 400 views true$/m);
 });
+
+test("hostile: a multi-producer js ring whose head header was overwritten fails as corrupt instead of stalling", async () => {
+  const { JsRecordRing } = await import("../src/ffi/js_record_ring.ts");
+  const ring = JsRecordRing.create({ capacityBytes: 4096, producers: "multi" });
+  assert.equal(ring.pushBatch([new Uint8Array([1]), new Uint8Array([2]), new Uint8Array([3])]), 3);
+  new Int32Array(ring.buffer, 256)[0] = -8; // the first record's length, past 2^31: garbage
+  let caught: unknown;
+  try {
+    ring.popBatch(3, () => {});
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught instanceof MeshOsSdkError, `expected a corrupt-ring error; got ${caught}`);
+  assert.equal(caught.kind, "backend_unavailable");
+  assert.match(caught.detail, /record at offset 0 has length -8; expected a committed record .*the ring memory was overwritten/);
+});

@@ -233,7 +233,9 @@ export class JsRecordRing implements RecordRing {
         const offset = head & mask;
         const word = offset >> 2;
         const length = multi ? Atomics.load(words, word) : words[word];
-        if (length <= 0 && multi) break; // claimed, not committed yet
+        // 0: claimed, not committed yet. A negative length is no commit but corruption (a header
+        // above 2^31): it must fail below, not stall the consumer for good.
+        if (length === 0 && multi) break;
         // Only a visitor writing outside its payload could break these (popBatchInPlace hands it
         // the whole region): fail instead of walking garbage.
         if (
