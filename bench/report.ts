@@ -49,6 +49,7 @@ interface RuntimeResults {
   log?: BenchReport;
   hyperfine?: { results: HyperfineRun[] };
   mesh?: { runtime: string; results: MeshMeasurement[] };
+  lifecycle?: BenchReport;
 }
 
 const SDK_TARGET_PER_SEC = 10e6;
@@ -286,6 +287,7 @@ for (const runtime of ["bun", "deno"]) {
     log: readJson<BenchReport>(`log_${runtime}.json`),
     hyperfine: readJson<{ results: HyperfineRun[] }>(`hyperfine_${runtime}.json`),
     mesh: readJson<{ runtime: string; results: MeshMeasurement[] }>(`mesh_${runtime}.json`),
+    lifecycle: readJson<BenchReport>(`lifecycle_${runtime}.json`),
   };
   if (results.ring || results.workers || results.sdk || results.log || results.mesh) runtimes.push(results);
 }
@@ -334,6 +336,11 @@ for (const r of runtimes) {
     md.push("### SDK in-thread path, stage by stage (each measured alone)", "", ...stagesTable(r), "");
   }
   if (r.log) md.push("### Logging: ns per line", "", ...logTable(r), "");
+  if (r.lifecycle) {
+    md.push("### A daemon's lifecycle on one node (identities made beforehand)", "", "| case | per second | µs each |", "|---|---:|---:|");
+    for (const row of r.lifecycle.results) md.push(`| ${row.name} | ${rate(row.opsPerSec)} | ${(row.nsPerOp / 1e3).toFixed(0)} |`);
+    md.push("");
+  }
   if (r.mesh) {
     md.push(
       "### The mesh: events across nodes (sending node here, hosting node in a child process, one local `nats-server`; memory: both nodes in one process)",

@@ -48,6 +48,7 @@ const meshes = new Map<string, Mesh>();
 export class MemoryBus implements MeshBus {
   readonly kind = "memory" as const;
   readonly mesh: string;
+  readonly solitary: boolean;
   readonly #nodeId: bigint;
   readonly #now: () => number;
   readonly #table: PeerTable;
@@ -60,6 +61,7 @@ export class MemoryBus implements MeshBus {
 
   private constructor(name: string, nodeId: bigint, now: () => number, mesh: Mesh | null) {
     this.mesh = name;
+    this.solitary = mesh === null;
     this.#nodeId = nodeId;
     this.#now = now;
     this.#table = new PeerTable(nodeId);

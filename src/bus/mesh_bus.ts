@@ -72,6 +72,8 @@ export interface MeshBus {
   readonly kind: MeshBusKind;
   /** The mesh name: nodes on the same bus with the same name see each other. */
   readonly mesh: string;
+  /** True when no other node can ever hear this bus (a node alone): adverts would go nowhere. */
+  readonly solitary: boolean;
   /** Sends this node's heartbeat to every peer (never waits; a failure is counted). */
   advertise(advert: NodeAdvert): void;
   /** Every live peer as of `nowMs` on this node's clock; never this node. */

@@ -61,6 +61,7 @@ export interface NatsBusOptions {
 export class NatsBus implements MeshBus {
   readonly kind = "nats" as const;
   readonly mesh: string;
+  readonly solitary = false;
   readonly #nc: NatsConnection;
   #events!: NatsEventStream;
   readonly #nodeId: bigint;

@@ -55,7 +55,7 @@ import { InThreadExecutor } from "./in_thread_executor.ts";
 import { liveDaemonWorkers, type LoadedDaemonWorker, WorkerExecutor } from "./worker_executor.ts";
 import { EventQueue } from "./event_queue.ts";
 import { OutputStream } from "./output_stream.ts";
-import { readHostStats } from "./host_stats.ts";
+import { type HostStats, readHostStats } from "./host_stats.ts";
 import type { DaemonSnapshot, DeadLetterSnapshot, PeerRow, RuntimeSnapshot } from "./runtime_snapshot.ts";
 import { LOG_INFO, LOG_WARN, type LogSeverity } from "../contract/log_level.ts";
 
@@ -127,6 +127,7 @@ export class MeshRuntime implements SlotHost {
   #heartbeatTimer: TimerId | null = null;
   #advertQueued = false;
   #saturationTrend = 0;
+  #hostStatsRead: { atMs: number; stats: HostStats } | null = null;
   #closed = false;
 
   constructor(parts: RuntimeParts) {
@@ -189,7 +190,8 @@ export class MeshRuntime implements SlotHost {
     });
     this.#slots.set(daemonId, slot);
     this.bus.host(daemonId, (position, payloads) => slot.deliverFrame(position, payloads));
-    this.#stoppedRows = this.#stoppedRows.filter((row) => row.daemonId !== hexId(daemonId));
+    const hex = hexId(daemonId);
+    if (this.#stoppedRows.some((row) => row.daemonId === hex)) this.#stoppedRows = this.#stoppedRows.filter((row) => row.daemonId !== hex);
     this.log(LOG_INFO, daemonId, `daemon "${spec.name}" registered`);
     this.#advertiseSoon(); // peers see its capabilities now, not at the next heartbeat
     return slot;
@@ -289,11 +291,12 @@ export class MeshRuntime implements SlotHost {
     const slot = this.requireSlot(daemonId);
     let finish!: () => void;
     const done = new Promise<void>((resolve) => (finish = resolve));
-    const timer = this.clock.setTimer(() => this.unregister(daemonId), graceMs);
+    // Grace 0 unregisters below, before this returns: no timer to arm.
+    const timer = graceMs === 0 ? null : this.clock.setTimer(() => this.unregister(daemonId), graceMs);
     this.#stopping.set(daemonId, {
       done,
       finish: () => {
-        this.clock.clearTimer(timer);
+        if (timer !== null) this.clock.clearTimer(timer);
         finish();
       },
     });
@@ -533,7 +536,7 @@ export class MeshRuntime implements SlotHost {
 
   /** Sends the advert now, between heartbeats (the trend is sampled by heartbeats only). */
   #advertise(): void {
-    if (!this.#closed) this.bus.advertise(this.#advert());
+    if (!this.#closed && !this.bus.solitary) this.bus.advertise(this.#advert());
   }
 
   /** One advert after a burst of registrations, not one per daemon. */
@@ -557,12 +560,21 @@ export class MeshRuntime implements SlotHost {
       nodeId: this.config.thisNode,
       epochId: this.epochId,
       maintenance: this.maintenanceView().kind,
-      ...readHostStats(this.#parts.dataDir),
+      ...this.#hostStats(),
       saturationTrend: this.#saturationTrend,
       capabilitySet: [...capabilities].sort(),
       softwareVersion: SDK_VERSION,
       daemons: [...this.#slots.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
     };
+  }
+
+  /** Host figures, read at most once per heartbeat interval (they are file system calls). */
+  #hostStats(): HostStats {
+    const now = this.clock.now();
+    if (this.#hostStatsRead === null || now - this.#hostStatsRead.atMs >= HEARTBEAT_MS) {
+      this.#hostStatsRead = { atMs: now, stats: readHostStats(this.#parts.dataDir) };
+    }
+    return this.#hostStatsRead.stats;
   }
 
   #startMaintenance(): Actor<typeof maintenanceMachine> {

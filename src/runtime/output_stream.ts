@@ -26,7 +26,7 @@ export class OutputStream {
 
   constructor(capacity: number) {
     this.#capacity = capacity;
-    this.#slots = new Array(capacity);
+    this.#slots = []; // grows as outputs come (pushes fill it in order), up to `capacity`
   }
 
   /** Outputs evicted before every reader had them (or with no reader at all). */

@@ -26,9 +26,10 @@ function sliceCopy(bytes: Uint8Array, offset: number, length: number): Uint8Arra
  * (a daemon that keeps one payload keeps its chunk). Payloads over a quarter chunk get their own.
  */
 function chunkCopier(): PayloadCopier {
-  let chunk = new ArrayBuffer(CHUNK_BYTES);
+  // The first chunk comes with the first payload: an idle daemon holds none.
+  let chunk = new ArrayBuffer(0);
   let target = new Uint8Array(chunk);
-  let at = 0;
+  let at = CHUNK_BYTES;
   return (bytes, offset, length) => {
     if (length > CHUNK_BYTES / 4) return sliceCopy(bytes, offset, length);
     if (at + length > CHUNK_BYTES) {
