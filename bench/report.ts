@@ -179,6 +179,39 @@ function meshTargetLines(rows: MeshMeasurement[]): string[] {
   return lines;
 }
 
+/** Issue 10's side-by-side: our operations and upstream's, medians of three alternated rounds. */
+function upstreamSection(): string[] {
+  type Rates = Record<string, { opsPerSec: number }>;
+  const side = (name: string) =>
+    [1, 2, 3].map((round) => readJson<{ runtime: string; results: Rates }>(`upstream_${name}_${round}.json`)).filter((r) => r !== undefined);
+  const upstream = side("upstream");
+  if (upstream.length === 0) return [];
+  const median = (runs: { results: Rates }[], key: string) => {
+    const values = runs.map((r) => r.results[key]?.opsPerSec).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+    return values[(values.length - 1) >> 1];
+  };
+  const rows: [string, string][] = [
+    ["publishLog, each awaited (upstream: publish_log)", "publishLog"],
+    ["tryNextControl on a quiet channel", "tryNextControl"],
+    ["register + gracefulShutdown(0)", "registerShutdown"],
+    ["events into process(), 32 B echo (ours: ingestBatch(1000); upstream: DaemonRuntime.deliver)", "eventsIntoProcess"],
+  ];
+  const ours = [side("bun"), side("deno")];
+  const lines = [
+    "",
+    `## Side by side with upstream (${upstream[0].runtime}; ${ours.map((o) => o[0]?.runtime).join(", ")}; medians of ${upstream.length} alternated rounds, per second; target ≥ 3× upstream)`,
+    "",
+    "| operation | upstream | ours Bun | ours Deno | Bun ÷ upstream | Deno ÷ upstream |",
+    "|---|---:|---:|---:|---:|---:|",
+  ];
+  for (const [label, key] of rows) {
+    const base = median(upstream, key);
+    const values = ours.map((o) => median(o, key));
+    lines.push(`| ${label} | ${rate(base)} | ${values.map(rate).join(" | ")} | ${values.map((v) => ratio(v / base)).join(" | ")} |`);
+  }
+  return lines;
+}
+
 function hyperfineTable(runs: HyperfineRun[]): string[] {
   const native = runs.find((run) => / native( |$)/.test(run.command));
   const lines = ["| command | median ms | mean ± σ ms | ÷ native |", "|---|---:|---:|---:|"];
@@ -312,6 +345,7 @@ if (env) {
     `- versions: ${env.bun}; ${env.deno}; zig ${env.zig} (library built ReleaseFast); ${env.hyperfine}`,
   );
 }
+md.push(...upstreamSection());
 md.push("", "## Where the targets stand", "");
 for (const r of runtimes) md.push(`${r.runtime}:`, "", ...targetLines(r), ...meshTargetLines(r.mesh?.results ?? []), "");
 

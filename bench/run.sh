@@ -102,6 +102,8 @@ for runtime in bun deno; do
   fi
 done
 
+sh bench/upstream_compare.sh $QUICK
+
 if command -v hyperfine >/dev/null 2>&1; then
   runs=10
   [ "$QUICK" = "--quick" ] && runs=3
