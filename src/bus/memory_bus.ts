@@ -12,7 +12,14 @@
 import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import type { CausalEvent, PeerSnapshot } from "../contract/types.ts";
 import { hexId } from "../contract/u64.ts";
-import { type FrameDelivery, freshBusStats, type MeshBus, type MeshBusStats, type OutputWatcher } from "./mesh_bus.ts";
+import {
+  type CommandHandler,
+  type FrameDelivery,
+  freshBusStats,
+  type MeshBus,
+  type MeshBusStats,
+  type OutputWatcher,
+} from "./mesh_bus.ts";
 import type { NodeAdvert } from "./node_advert.ts";
 import { PeerTable } from "./peer_table.ts";
 
@@ -23,6 +30,8 @@ interface Mesh {
   positions: Map<bigint, bigint>;
   /** Readers of each daemon's outputs on the nodes that do not host it. */
   watchers: Map<bigint, Set<OutputWatcher>>;
+  /** The mesh's audit trail, oldest first. */
+  audit: Uint8Array[];
 }
 
 /** A daemon this node hosts: where its frames go, and the tail of those on their way. */
@@ -54,6 +63,9 @@ export class MemoryBus implements MeshBus {
   readonly #table: PeerTable;
   readonly #mesh: Mesh | null;
   readonly #hosted = new Map<bigint, Hosted>();
+  /** The audit trail of a node alone (a mesh keeps one for all its nodes). */
+  readonly #ownAudit: Uint8Array[] = [];
+  #commands: { handler: CommandHandler; tail: Promise<unknown> } | null = null;
   #lastAdvert: NodeAdvert | null = null;
   #epochId: bigint | null = null;
   #closed = false;
@@ -75,7 +87,7 @@ export class MemoryBus implements MeshBus {
   static join(options: { mesh: string | null; nodeId: bigint; now: () => number }): MemoryBus {
     const { mesh, nodeId, now } = options;
     if (mesh === null) return new MemoryBus("", nodeId, now, null);
-    const joined = meshes.get(mesh) ?? { members: new Map(), positions: new Map(), watchers: new Map() };
+    const joined = meshes.get(mesh) ?? { members: new Map(), positions: new Map(), watchers: new Map(), audit: [] };
     if (joined.members.has(nodeId)) {
       throw new MeshOsSdkError(
         "invalid_config",
@@ -161,6 +173,29 @@ export class MemoryBus implements MeshBus {
     };
   }
 
+  serveCommands(handler: CommandHandler): void {
+    this.#commands = { handler, tail: Promise.resolve() };
+  }
+
+  sendCommand(targetNode: bigint, request: Uint8Array, _timeoutMs: number): Promise<Uint8Array> {
+    const target = this.#mesh?.members.get(targetNode) ?? (targetNode === this.#nodeId ? this : undefined);
+    const serving = target && !target.#closed ? target.#commands : null;
+    if (!serving) {
+      return Promise.reject(new MeshOsSdkError("unknown_node", `targetNode: no node ${hexId(targetNode)} answers on mesh "${this.mesh}"; expected the id of a running node`));
+    }
+    const reply = serving.tail.then(() => serving.handler(request.slice()));
+    serving.tail = reply.catch(() => {});
+    return reply;
+  }
+
+  appendAudit(record: Uint8Array): void {
+    (this.#mesh?.audit ?? this.#ownAudit).push(record.slice());
+  }
+
+  readAudit(): Promise<Uint8Array[]> {
+    return Promise.resolve([...(this.#mesh?.audit ?? this.#ownAudit)]);
+  }
+
   stats(): MeshBusStats {
     return { ...this.#stats };
   }
@@ -170,6 +205,7 @@ export class MemoryBus implements MeshBus {
     this.#closed = true;
     this.#stats.connected = false;
     this.#hosted.clear();
+    this.#commands = null;
     const mesh = this.#mesh;
     if (!mesh) return;
     mesh.members.delete(this.#nodeId);

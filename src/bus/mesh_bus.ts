@@ -7,7 +7,8 @@
  * node that `host`s that daemon takes them, in order, wherever it is — so a daemon that moves to
  * another node (a later issue) keeps its queue. Its outputs travel the same way back.
  *
- * Later work (operator commands, daemon moves) adds methods here.
+ * Operator commands go to a node by its id and are answered by it; every command, accepted or
+ * refused, leaves a record in the mesh's audit trail. Later work (daemon moves) adds methods here.
  *
  * @module
  */
@@ -47,7 +48,12 @@ export interface MeshBusStats {
   /** Output frames this node published for readers on other nodes, and those that failed. */
   outputFramesPublished: number;
   outputFramesFailed: number;
+  /** Audit records this node could not append to the mesh's trail. */
+  auditFailed: number;
 }
+
+/** How a node answers the operator commands sent to it: request bytes in, reply bytes out. */
+export type CommandHandler = (request: Uint8Array) => Promise<Uint8Array>;
 
 /**
  * Where a bus hands the frames sent to a daemon hosted on this node. `position` grows along the
@@ -96,6 +102,17 @@ export interface MeshBus {
   endOutputs(daemonId: bigint): void;
   /** Reads the outputs of `daemonId`, hosted on another node, from now on; returns the unsubscribe. */
   watchOutputs(daemonId: bigint, watcher: OutputWatcher): () => void;
+  /** Answers the operator commands sent to this node with `handler`, one at a time in arrival order. */
+  serveCommands(handler: CommandHandler): void;
+  /**
+   * Sends an operator command to node `targetNode` and resolves with its reply; rejects with
+   * `unknown_node` when no node of that id answers, `bus_unavailable` when none does in `timeoutMs`.
+   */
+  sendCommand(targetNode: bigint, request: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  /** Appends a record to the mesh's audit trail (NATS: a JetStream stream); never waits, failures counted. */
+  appendAudit(record: Uint8Array): void;
+  /** Every record of the mesh's audit trail, oldest first. */
+  readAudit(): Promise<Uint8Array[]>;
   /** Counters since the bus opened. */
   stats(): MeshBusStats;
   /** Says goodbye to the peers and releases the connection; idempotent. */
@@ -120,5 +137,6 @@ export function freshBusStats(): MeshBusStats {
     framesRejected: 0,
     outputFramesPublished: 0,
     outputFramesFailed: 0,
+    auditFailed: 0,
   };
 }

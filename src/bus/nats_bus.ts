@@ -13,6 +13,8 @@
  * - `leave` — `{nodeId, epochId}` when a node closes its bus, so peers drop it at once;
  * - `ping.<nodeId>` — request/reply; the round trip is a peer's `rttMs`;
  * - `events.<daemonId>` — the JetStream stream of events sent to a daemon (`nats_event_stream.ts`);
+ * - `command.<nodeId>` — request/reply: an operator's signed command, the node's reply;
+ * - `audit` — the JetStream stream of the mesh's audit trail (`nats_audit_trail.ts`);
  * - `outputs.<daemonId>` — output frames of a daemon for readers on other nodes; an empty message
  *   says the daemon left its node. Plain subjects: a reader sees outputs from when it subscribes,
  *   as a late local reader sees what the daemon's output buffer still holds.
@@ -21,11 +23,20 @@
  */
 
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
+import { hexId } from "../contract/u64.ts";
 import type { CausalEvent, PeerSnapshot } from "../contract/types.ts";
 import { decodeOutputFrame, encodeOutputFrame } from "./event_frame.ts";
-import { type FrameDelivery, freshBusStats, type MeshBus, type MeshBusStats, type OutputWatcher } from "./mesh_bus.ts";
+import {
+  type CommandHandler,
+  type FrameDelivery,
+  freshBusStats,
+  type MeshBus,
+  type MeshBusStats,
+  type OutputWatcher,
+} from "./mesh_bus.ts";
 import { NatsEventStream } from "./nats_event_stream.ts";
+import { NatsAuditTrail } from "./nats_audit_trail.ts";
 import { decodeNodeAdvert, encodeNodeAdvert, type NodeAdvert } from "./node_advert.ts";
 import { PeerTable } from "./peer_table.ts";
 
@@ -64,6 +75,7 @@ export class NatsBus implements MeshBus {
   readonly solitary = false;
   readonly #nc: NatsConnection;
   #events!: NatsEventStream;
+  #audit!: NatsAuditTrail;
   readonly #nodeId: bigint;
   readonly #now: () => number;
   readonly #table: PeerTable;
@@ -106,6 +118,7 @@ export class NatsBus implements MeshBus {
     const bus = new NatsBus(nc, options);
     try {
       bus.#events = await NatsEventStream.open(nc, options, bus.#stats);
+      bus.#audit = await NatsAuditTrail.open(nc, options, bus.#stats);
     } catch (err) {
       await nc.close();
       throw err;
@@ -179,6 +192,40 @@ export class NatsBus implements MeshBus {
       },
     });
     return () => sub.unsubscribe();
+  }
+
+  serveCommands(handler: CommandHandler): void {
+    let tail: Promise<unknown> = Promise.resolve();
+    this.#nc.subscribe(this.#subject(`command.${this.#nodeId}`), {
+      callback: (_err, msg) => {
+        const reply = tail.then(() => handler(msg.data));
+        tail = reply.then((bytes) => void msg.respond(bytes), () => {});
+      },
+    });
+  }
+
+  async sendCommand(targetNode: bigint, request: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    try {
+      return (await this.#nc.request(this.#subject(`command.${targetNode}`), request, { timeout: timeoutMs })).data;
+    } catch (err) {
+      const text = thrownText(err);
+      if (/no responders/i.test(text)) {
+        throw new MeshOsSdkError("unknown_node", `targetNode: no node ${hexId(targetNode)} answers on mesh "${this.mesh}"; expected the id of a running node`);
+      }
+      throw new MeshOsSdkError("bus_unavailable", `targetNode: node ${hexId(targetNode)} did not answer within ${timeoutMs} ms (${text})`);
+    }
+  }
+
+  appendAudit(record: Uint8Array): void {
+    if (this.#closed) {
+      this.#stats.auditFailed++;
+      return;
+    }
+    this.#audit.append(record);
+  }
+
+  readAudit(): Promise<Uint8Array[]> {
+    return this.#audit.read();
   }
 
   stats(): MeshBusStats {

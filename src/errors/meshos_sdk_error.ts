@@ -24,7 +24,9 @@ export type MeshOsSdkErrorKind =
   | "invalid_transition"
   | "backend_unavailable"
   | "bus_unavailable"
-  | "resource_exhausted";
+  | "resource_exhausted"
+  | "unknown_node"
+  | "unauthorized";
 
 /**
  * An SDK failure with a machine-readable `kind`.

@@ -48,6 +48,7 @@ import type { CausalEvent, DaemonControl, PeerSnapshot } from "../contract/types
 import { type ActionDispatcher, ActionQueue } from "./action_dispatcher.ts";
 import type { Clock, TimerId } from "./clock.ts";
 import { ControlRouter } from "./control_router.ts";
+import { CommandGate, type OperatorPolicy } from "./command_gate.ts";
 import { DaemonSlot, type SlotHost } from "./daemon_slot.ts";
 import { hexId, isU64, U64_EXPECTED } from "../contract/u64.ts";
 import type { ExecutorFactory } from "./daemon_executor.ts";
@@ -89,7 +90,12 @@ export interface RuntimeParts {
   dataDir: string;
   /** Faster ring backends that did not load at start, and why (logged, and in the snapshot). */
   backendFallbacks?: readonly BackendFallback[];
+  /** Who may send this node operator commands over the bus (default: no one). */
+  operators?: OperatorPolicy;
 }
+
+/** Default freshness window of operator commands (ms). */
+const DEFAULT_COMMAND_FRESHNESS_MS = 30_000;
 
 /** A pending stop: resolves when the daemon acknowledges or the grace runs out. */
 interface PendingStop {
@@ -108,6 +114,8 @@ export class MeshRuntime implements SlotHost {
   readonly epochId: bigint;
   readonly bus: MeshBus;
   readonly backendFallbacks: readonly BackendFallback[];
+  /** Where operator commands enter (from the bus, and `sdk.admin`'s, audited the same way). */
+  readonly commands: CommandGate;
   readonly #parts: RuntimeParts;
   readonly #events: EventQueue<LoopEvent>;
   readonly #logRing: LogRing;
@@ -139,6 +147,9 @@ export class MeshRuntime implements SlotHost {
     this.epochId = randomU64();
     this.bus = parts.bus;
     this.backendFallbacks = parts.backendFallbacks ?? [];
+    // Freshness is real time: operators issue commands on their own machines' clocks.
+    const operators = parts.operators ?? { trusted: [], freshnessMs: DEFAULT_COMMAND_FRESHNESS_MS };
+    this.commands = new CommandGate(this, parts.bus, operators, () => Date.now());
     this.router = new ControlRouter(parts.clock, (id, event) => this.#slots.get(id)?.tapControl(event));
     this.#events = new EventQueue(parts.config.eventQueueCapacity, (event) => this.#apply(event));
     this.#logRing = parts.backend.createLogRing({
@@ -154,11 +165,17 @@ export class MeshRuntime implements SlotHost {
       release: parts.config.backpressureRelease,
     });
     this.maintenance = this.#startMaintenance();
+    this.bus.serveCommands((request) => this.commands.handle(request));
     for (const { backend, reason } of this.backendFallbacks) {
       this.log(LOG_WARN, null, `ring backend ${this.backend.name} in use; ${backend} passed over: ${reason}`);
     }
     this.#armTick();
     this.#heartbeat();
+  }
+
+  /** This node's id. */
+  get nodeId(): bigint {
+    return this.config.thisNode;
   }
 
   /** True once `close()` ran. */

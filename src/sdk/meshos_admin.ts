@@ -1,6 +1,8 @@
 /**
  * The operator's side of the node, kept apart from the daemon handle (product decision 14):
- * maintenance, stopping and restarting daemons.
+ * maintenance, stopping and restarting daemons — node-local, in-process, so without a signature;
+ * each command is audited in the mesh's trail as operator "local" (`src/runtime/command_gate.ts`).
+ * Operators elsewhere use `MeshOsOperator`.
  *
  * @module
  */
@@ -36,12 +38,14 @@ export class MeshOsAdmin {
   enterMaintenance(options: { drainForMs?: Milliseconds } = {}): void {
     checkOptions(options, ["drainForMs"]);
     const drainForMs = optionalMilliseconds("drainForMs", options.drainForMs, 1, null);
-    this.#runtime().enterMaintenance(drainForMs);
+    const runtime = this.#runtime();
+    runtime.commands.local("enterMaintenance", () => runtime.enterMaintenance(drainForMs));
   }
 
   /** Leaves Maintenance or DrainFailed: daemons resume; Recovery, then Active after the ramp window. */
   exitMaintenance(): void {
-    this.#runtime().exitMaintenance();
+    const runtime = this.#runtime();
+    runtime.commands.local("exitMaintenance", () => runtime.exitMaintenance());
   }
 
   /**
@@ -53,12 +57,13 @@ export class MeshOsAdmin {
     checkOptions(options, ["graceMs"]);
     const grace = optionalMilliseconds("graceMs", options.graceMs, 0, Number(DEFAULT_GRACE_MS));
     const slot = runtime.requireSlot(daemonId);
-    await runtime.stop(slot.daemonId, grace);
+    await runtime.commands.local("stopDaemon", () => runtime.stop(slot.daemonId, grace));
   }
 
   /** Restarts a daemon now (restore from its last snapshot), clearing its backoff / crash-loop gate. */
   restartDaemon(daemonId: bigint): void {
-    this.#runtime().restart(daemonId);
+    const runtime = this.#runtime();
+    runtime.commands.local("restartDaemon", () => runtime.restart(daemonId));
   }
 }
 

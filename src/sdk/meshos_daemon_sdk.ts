@@ -12,6 +12,9 @@ import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import { type BackendFallback, loadRingBackend } from "../ffi/load.ts";
 import type { BackendName } from "../ffi/ring_backend.ts";
 import { Identity } from "../identity/identity.ts";
+import { isOperatorKey } from "../identity/operator_identity.ts";
+import { type Milliseconds, toMilliseconds } from "../contract/milliseconds.ts";
+import type { OperatorPolicy } from "../runtime/command_gate.ts";
 import { type ActionDispatcher, LoggingDispatcher } from "../runtime/action_dispatcher.ts";
 import { type Clock, isClock, systemClock } from "../runtime/clock.ts";
 import { MeshRuntime } from "../runtime/mesh_runtime.ts";
@@ -67,6 +70,12 @@ export interface MeshOsDaemonSdkOptions {
    * Default true.
    */
   backendNotice?: boolean;
+  /**
+   * Operators who may command this node over the bus (`MeshOsOperator`): their public keys
+   * (`OperatorIdentity.publicKeyHex`), and how far a command's issue time may be from this node's
+   * clock (default 30 s). Without it no remote command is accepted (each refusal is audited).
+   */
+  operators?: { trusted: string[]; freshnessMs?: Milliseconds };
 }
 
 /**
@@ -85,8 +94,26 @@ const START_OPTION_KEYS = Object.keys(
     bus: true,
     dataDir: true,
     backendNotice: true,
+    operators: true,
   } satisfies Record<keyof MeshOsDaemonSdkOptions, true>,
 );
+
+/** The `operators` start option, checked: `invalid_config` naming the field otherwise. */
+function resolveOperators(value: unknown): OperatorPolicy | undefined {
+  if (value === undefined) return undefined;
+  const option = expectObject("operators", value);
+  rejectUnknownKeys("operators", option, ["trusted", "freshnessMs"]);
+  if (!Array.isArray(option.trusted)) {
+    throw new MeshOsSdkError("invalid_config", `operators.trusted: expected an array of operator public keys (64 hex digits); got ${describeValue(option.trusted)}`);
+  }
+  option.trusted.forEach((key, i) => {
+    if (!isOperatorKey(key)) {
+      throw new MeshOsSdkError("invalid_config", `operators.trusted[${i}]: expected an operator public key (64 lowercase hex digits, OperatorIdentity.publicKeyHex); got ${describeValue(key)}`);
+    }
+  });
+  const freshnessMs = option.freshnessMs === undefined ? 30_000 : toMilliseconds("invalid_config", "operators.freshnessMs", option.freshnessMs, 1);
+  return { trusted: [...option.trusted] as string[], freshnessMs };
+}
 
 /** Fallback notices already printed in this process (each once). */
 const announced = new Set<string>();
@@ -169,6 +196,7 @@ export class MeshOsDaemonSdk {
     if (options.backendNotice !== undefined && typeof options.backendNotice !== "boolean") {
       throw new MeshOsSdkError("invalid_config", `backendNotice: expected true or false; got ${describeValue(options.backendNotice)}`);
     }
+    const operators = resolveOperators(options.operators);
     const busChoice = resolveBusOption(options.bus);
     const dataDir = resolveDataDir(options.dataDir);
     const backendFallbacks: BackendFallback[] = [];
@@ -194,6 +222,7 @@ export class MeshOsDaemonSdk {
         ingressOrigin: (options.ingressIdentity ?? Identity.generate()).originHash,
         backoff,
         backendFallbacks,
+        operators,
       });
     } catch (err) {
       await bus.close();
