@@ -37,6 +37,7 @@ function command(operator: OperatorIdentity, fields: Partial<OperatorCommand>): 
     drainForMs: null,
     daemonId: null,
     graceMs: null,
+    operatorKey: null,
     ...fields,
   };
 }
@@ -177,5 +178,41 @@ test("operator: on NATS, commands cross processes' connections and the audit tra
     await operator.close();
     await target.shutdown();
     await server.stop();
+  }
+});
+
+test("operator: restart every daemon, cordon and uncordon, and hand trust to another operator (never the last key away)", async () => {
+  const mesh = freshMesh();
+  const alice = OperatorIdentity.generate();
+  const bob = OperatorIdentity.generate();
+  const target = await node(2n, { memory: { mesh } }, [alice.publicKeyHex]);
+  const asAlice = await MeshOsOperator.connect(alice, { bus: { memory: { mesh } } });
+  const asBob = await MeshOsOperator.connect(bob, { bus: { memory: { mesh } } });
+  try {
+    for (const name of ["a", "b"]) await target.registerDaemon({ name, process: () => [] }, Identity.generate());
+    await asAlice.restartAllDaemons(2n);
+    const restarts = target.snapshot().recentActions.filter((a) => a.kind === "start_daemon" && a.detail === "forced restart");
+    assert.equal(restarts.length, 2, "one forced restart per daemon");
+    await asAlice.cordon(2n);
+    assert.equal(target.snapshot().cordoned, true);
+    await asAlice.uncordon(2n);
+    assert.equal(target.snapshot().cordoned, false);
+    await rejectsWithKind(asBob.cordon(2n), "unauthorized");
+    await asAlice.trustOperator(2n, bob.publicKeyHex);
+    await asBob.cordon(2n); // trusted now
+    assert.equal(target.snapshot().cordoned, true);
+    await asBob.distrustOperator(2n, alice.publicKeyHex);
+    await rejectsWithKind(asAlice.uncordon(2n), "unauthorized");
+    await rejectsWithKind(asBob.distrustOperator(2n, bob.publicKeyHex), "invalid_argument", /last trusted operator/);
+    await rejectsWithKind(asBob.trustOperator(2n, "not-a-key"), "invalid_argument", /^operatorKey: expected an operator public key/);
+    const kinds = (await asBob.audit({ node: 2n })).map((r) => `${r.kind}:${r.result}`);
+    assert.deepEqual(kinds, [
+      "restartAllDaemons:committed", "cordon:committed", "uncordon:committed", "cordon:refused", "trustOperator:committed",
+      "cordon:committed", "distrustOperator:committed", "uncordon:refused", "distrustOperator:refused", "trustOperator:refused",
+    ]);
+  } finally {
+    await asAlice.close();
+    await asBob.close();
+    await target.shutdown();
   }
 });

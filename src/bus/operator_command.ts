@@ -10,9 +10,28 @@
 import { isU64 } from "../contract/u64.ts";
 
 /** What an operator can ask of a node. */
-export type OperatorCommandKind = "enterMaintenance" | "exitMaintenance" | "stopDaemon" | "restartDaemon";
+export type OperatorCommandKind =
+  | "enterMaintenance"
+  | "exitMaintenance"
+  | "stopDaemon"
+  | "restartDaemon"
+  | "restartAllDaemons"
+  | "cordon"
+  | "uncordon"
+  | "trustOperator"
+  | "distrustOperator";
 
-export const OPERATOR_COMMAND_KINDS: readonly OperatorCommandKind[] = ["enterMaintenance", "exitMaintenance", "stopDaemon", "restartDaemon"];
+export const OPERATOR_COMMAND_KINDS: readonly OperatorCommandKind[] = [
+  "enterMaintenance",
+  "exitMaintenance",
+  "stopDaemon",
+  "restartDaemon",
+  "restartAllDaemons",
+  "cordon",
+  "uncordon",
+  "trustOperator",
+  "distrustOperator",
+];
 
 /** One command, as signed. */
 export interface OperatorCommand {
@@ -27,6 +46,8 @@ export interface OperatorCommand {
   drainForMs: number | null;
   daemonId: bigint | null;
   graceMs: number | null;
+  /** The operator key a `trustOperator` / `distrustOperator` command adds or removes. */
+  operatorKey: string | null;
 }
 
 /** A command and its operator's signature (hex) over {@link commandSigningBytes}. */
@@ -64,9 +85,9 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** The bytes an operator signs: the command's fields in a fixed order. */
 export function commandSigningBytes(command: OperatorCommand): Uint8Array {
-  const { id, operatorId, kind, targetNode, issuedAtMs, drainForMs, daemonId, graceMs } = command;
+  const { id, operatorId, kind, targetNode, issuedAtMs, drainForMs, daemonId, graceMs, operatorKey } = command;
   return encoder.encode(JSON.stringify([
-    "meshos-operator-command-v1",
+    "meshos-operator-command-v2",
     id,
     operatorId,
     kind,
@@ -75,6 +96,7 @@ export function commandSigningBytes(command: OperatorCommand): Uint8Array {
     drainForMs,
     daemonId === null ? null : String(daemonId),
     graceMs,
+    operatorKey,
   ]));
 }
 
@@ -92,7 +114,7 @@ export function encodeSignedCommand({ command, signature }: SignedCommand): Uint
 export function decodeSignedCommand(bytes: Uint8Array): { signed: SignedCommand } | { problem: string } {
   const fields = parseObject(bytes);
   if (typeof fields === "string") return { problem: fields };
-  const { id, operatorId, kind, targetNode, issuedAtMs, drainForMs, daemonId, graceMs, signature } = fields;
+  const { id, operatorId, kind, targetNode, issuedAtMs, drainForMs, daemonId, graceMs, operatorKey, signature } = fields;
   if (typeof id !== "string" || !/^[0-9a-f]{32}$/.test(id)) return { problem: "id: expected 32 hex digits" };
   if (typeof operatorId !== "string") return { problem: "operatorId: expected a string" };
   if (!OPERATOR_COMMAND_KINDS.includes(kind as OperatorCommandKind)) return { problem: `kind: expected one of ${OPERATOR_COMMAND_KINDS.join(", ")}` };
@@ -106,6 +128,7 @@ export function decodeSignedCommand(bytes: Uint8Array): { signed: SignedCommand 
       return { problem: `${name}: expected a whole number of ms or null` };
     }
   }
+  if (operatorKey !== null && typeof operatorKey !== "string") return { problem: "operatorKey: expected a string or null" };
   if (typeof signature !== "string") return { problem: "signature: expected a string" };
   return {
     signed: {
@@ -118,6 +141,7 @@ export function decodeSignedCommand(bytes: Uint8Array): { signed: SignedCommand 
         drainForMs: drainForMs as number | null,
         daemonId: daemon,
         graceMs: graceMs as number | null,
+        operatorKey: operatorKey as string | null,
       },
       signature,
     },

@@ -1,5 +1,6 @@
 /**
- * Where an operator's command enters a node: the signature is checked against the node's trusted
+ * Where an operator's command enters a node (the node's trusted keys can be changed by a trusted
+ * operator's `trustOperator` / `distrustOperator`): the signature is checked against the node's trusted
  * operator keys, the command must be addressed to this node, fresh (issued within `freshnessMs`
  * of this node's wall clock) and not seen before (a replay); only then is it applied. Every
  * command — accepted, refused, or given through the node-local `sdk.admin` — leaves a record in
@@ -21,7 +22,7 @@ import {
   type OperatorCommand,
   type OperatorCommandKind,
 } from "../bus/operator_command.ts";
-import { verifyOperatorSignature } from "../identity/operator_identity.ts";
+import { isOperatorKey, verifyOperatorSignature } from "../identity/operator_identity.ts";
 
 /** Who may command this node, and how old a command may be. */
 export interface OperatorPolicy {
@@ -38,6 +39,10 @@ export interface CommandTarget {
   exitMaintenance(): void;
   stop(daemonId: bigint, graceMs: number): Promise<void>;
   restart(daemonId: bigint): void;
+  /** Restarts every daemon of the node. */
+  restartAll(): void;
+  /** Marks the node cordoned (no daemon is to be placed on it) or not. */
+  setCordoned(cordoned: boolean): void;
   /** Throws `unknown_daemon` (or `invalid_argument`) for a daemon that is not here. */
   requireSlot(daemonId: unknown): unknown;
 }
@@ -148,7 +153,30 @@ export class CommandGate {
       case "restartDaemon":
         target.requireSlot(command.daemonId);
         return target.restart(command.daemonId!);
+      case "restartAllDaemons":
+        return target.restartAll();
+      case "cordon":
+      case "uncordon":
+        return target.setCordoned(command.kind === "cordon");
+      case "trustOperator":
+      case "distrustOperator":
+        return this.#changeTrust(command.kind === "trustOperator", command.operatorKey);
     }
+  }
+
+  /** Adds or removes a trusted key; the last one cannot be removed (no one could command the node). */
+  #changeTrust(trust: boolean, key: string | null): void {
+    if (!isOperatorKey(key)) {
+      throw new MeshOsSdkError("invalid_argument", `operatorKey: expected an operator public key (64 lowercase hex digits); got ${describeValue(key)}`);
+    }
+    if (trust) {
+      this.#trusted.add(key);
+      return;
+    }
+    if (this.#trusted.has(key) && this.#trusted.size === 1) {
+      throw new MeshOsSdkError("invalid_argument", `operatorKey: ${key} is node ${hexId(this.#target.nodeId)}'s last trusted operator; expected another key to remain`);
+    }
+    this.#trusted.delete(key);
   }
 
   #refuse(command: OperatorCommand | null, error: MeshOsSdkError): Uint8Array {

@@ -135,6 +135,7 @@ export class MeshRuntime implements SlotHost {
   #heartbeatTimer: TimerId | null = null;
   #advertQueued = false;
   #saturationTrend = 0;
+  #cordoned = false;
   #hostStatsRead: { atMs: number; stats: HostStats } | null = null;
   #closed = false;
 
@@ -357,6 +358,23 @@ export class MeshRuntime implements SlotHost {
     this.#reconcile();
   }
 
+  /** True while an operator has cordoned the node: no daemon is to be placed on it. */
+  get cordoned(): boolean {
+    return this.#cordoned;
+  }
+
+  /** Operator: cordon or uncordon the node. */
+  setCordoned(cordoned: boolean): void {
+    if (this.#cordoned === cordoned) return;
+    this.#cordoned = cordoned;
+    this.log(LOG_INFO, null, cordoned ? "node cordoned" : "node uncordoned");
+  }
+
+  /** Operator: restart every daemon now. */
+  restartAll(): void {
+    for (const id of [...this.#slots.keys()]) this.restart(id);
+  }
+
   /** Operator: restart a daemon now, clearing its restart gate. */
   restart(daemonId: bigint): void {
     const slot = this.requireSlot(daemonId);
@@ -423,6 +441,7 @@ export class MeshRuntime implements SlotHost {
       nodeId: hexId(this.config.thisNode),
       backend: this.backend.name,
       backendFallbacks: this.backendFallbacks.map((fallback) => ({ ...fallback })),
+      cordoned: this.#cordoned,
       runtimeEpochId: hexId(this.epochId),
       ticks: this.#ticks,
       atMs: this.clock.now(),

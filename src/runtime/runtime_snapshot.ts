@@ -87,6 +87,8 @@ export interface RuntimeSnapshot {
   backend: BackendName;
   /** Faster ring backends passed over at start, and why each did not load. */
   backendFallbacks: { backend: "native" | "wasm" | "js"; reason: string }[];
+  /** An operator cordoned the node: no daemon is to be placed on it. */
+  cordoned: boolean;
   runtimeEpochId: string;
   ticks: number;
   atMs: number;

@@ -1,7 +1,8 @@
 /**
  * The operator's client for a whole mesh (upstream's `DeckClient` role): signed commands to any
  * node by its id — enter / exit maintenance, stop / restart a daemon — each answered with the
- * target's commit record once it applied the command, or a `MeshOsSdkError` (`unauthorized`,
+ * target's commit record once it applied the command (also: restart all daemons, cordon / uncordon,
+ * trust / distrust an operator key), or a `MeshOsSdkError` (`unauthorized`,
  * `invalid_transition`, `unknown_daemon`, `unknown_node`, `bus_unavailable`) within the timeout;
  * and the mesh's audit trail, queried by time, node and operator.
  *
@@ -98,6 +99,31 @@ export class MeshOsOperator {
     return await this.#send("restartDaemon", node, { daemonId: requireId("daemonId", daemonId) });
   }
 
+  /** Restarts every daemon on node `node`. */
+  async restartAllDaemons(node: bigint): Promise<CommitRecord> {
+    return await this.#send("restartAllDaemons", node, {});
+  }
+
+  /** Cordons node `node`: no daemon is to be placed on it (its own keep running). */
+  async cordon(node: bigint): Promise<CommitRecord> {
+    return await this.#send("cordon", node, {});
+  }
+
+  /** Lifts a cordon. */
+  async uncordon(node: bigint): Promise<CommitRecord> {
+    return await this.#send("uncordon", node, {});
+  }
+
+  /** Node `node` trusts the operator with public key `operatorKey` from now on. */
+  async trustOperator(node: bigint, operatorKey: string): Promise<CommitRecord> {
+    return await this.#send("trustOperator", node, { operatorKey });
+  }
+
+  /** Node `node` stops trusting `operatorKey` (refused for its last trusted key). */
+  async distrustOperator(node: bigint, operatorKey: string): Promise<CommitRecord> {
+    return await this.#send("distrustOperator", node, { operatorKey });
+  }
+
   /** The mesh's audit trail (every command to any node, accepted or refused), oldest first. */
   async audit(query: AuditQuery = {}): Promise<AuditRecord[]> {
     this.#live();
@@ -124,7 +150,7 @@ export class MeshOsOperator {
     await this.#bus.close();
   }
 
-  async #send(kind: OperatorCommandKind, node: bigint, args: Partial<Pick<OperatorCommand, "drainForMs" | "daemonId" | "graceMs">>): Promise<CommitRecord> {
+  async #send(kind: OperatorCommandKind, node: bigint, args: Partial<Pick<OperatorCommand, "drainForMs" | "daemonId" | "graceMs" | "operatorKey">>): Promise<CommitRecord> {
     this.#live();
     const command: OperatorCommand = {
       id: Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join(""),
@@ -135,6 +161,7 @@ export class MeshOsOperator {
       drainForMs: args.drainForMs ?? null,
       daemonId: args.daemonId ?? null,
       graceMs: args.graceMs ?? null,
+      operatorKey: args.operatorKey ?? null,
     };
     const signature = this.identity.sign(commandSigningBytes(command));
     const answer = await this.#bus.sendCommand(command.targetNode, encodeSignedCommand({ command, signature }), this.#timeoutMs);
