@@ -21,7 +21,8 @@ export type { DaemonDescriptor, RegisterDaemonOptions, WorkerDaemonOptions } fro
 export { MeshOsDaemonHandle, DEFAULT_GRACE_MS } from "./src/sdk/meshos_daemon_handle.ts";
 export { MeshOsAdmin } from "./src/sdk/meshos_admin.ts";
 export { MeshOsOperator } from "./src/sdk/meshos_operator.ts";
-export type { AuditQuery } from "./src/sdk/meshos_operator.ts";
+export type { AuditQuery, LiveFeed } from "./src/sdk/meshos_operator.ts";
+export type { MeshFailure, MeshLogLine } from "./src/bus/mesh_telemetry.ts";
 export { OperatorIdentity } from "./src/identity/operator_identity.ts";
 export type { AuditRecord, CommitRecord, OperatorCommandKind } from "./src/bus/operator_command.ts";
 export { MeshOsSdkError } from "./src/errors/meshos_sdk_error.ts";

@@ -216,3 +216,48 @@ test("operator: restart every daemon, cordon and uncordon, and hand trust to ano
     await target.shutdown();
   }
 });
+
+test("operator: log lines and failures (crash, dead letter, failed drain) of the mesh's nodes arrive as live feeds, on both buses", async () => {
+  const server = await startNatsServer();
+  try {
+    for (const bus of [{ memory: { mesh: freshMesh() } }, { nats: { servers: server.url, mesh: "feeds" } }] satisfies MeshOsBusOption[]) {
+      const target = await MeshOsDaemonSdk.start(
+        { thisNode: 2n, tickIntervalMs: 10n },
+        { bus, backoff: { initialMs: 1, maxMs: 1, crashLoopThreshold: 100 } },
+      );
+      const operator = await MeshOsOperator.connect(OperatorIdentity.generate(), { bus });
+      const logs = operator.logs({ node: 2n });
+      const failures = operator.failures();
+      const seenLogs: string[] = [];
+      const seenFailures: string[] = [];
+      const reading = (async () => {
+        for await (const line of logs) seenLogs.push(`${line.level} ${line.message}`);
+      })();
+      const readingFailures = (async () => {
+        for await (const failure of failures) seenFailures.push(`${failure.kind} ${failure.nodeId}`);
+      })();
+      try {
+        if ("nats" in bus) await sleep(100); // the subscriptions reach the server
+        const poison = await target.registerDaemon({ name: "poison", process: () => { throw new Error("always"); } }, Identity.generate());
+        await poison.publishLog("warn", "about to fail");
+        await target.ingest(poison.daemonId, new Uint8Array([1]));
+        await until("three crashes and the dead letter", () => seenFailures.filter((f) => f.startsWith("deadLetter")).length === 1);
+        await target.registerDaemon({ name: "stubborn", process: () => [] }, Identity.generate());
+        target.admin.enterMaintenance({ drainForMs: 1 }); // "stubborn" never acknowledges: DrainFailed
+        await until("the failed drain", () => seenFailures.some((f) => f.startsWith("drainFailed")));
+        await until("the daemon's log line", () => seenLogs.includes("warn about to fail"));
+        assert.ok(seenLogs.some((line) => line.startsWith("info daemon \"poison\" registered")), seenLogs.join("\n"));
+        assert.deepEqual(seenFailures.filter((f) => f.startsWith("crash")).length >= 3, true, seenFailures.join("\n"));
+        assert.ok(seenFailures.every((f) => f.endsWith(" 2")));
+        assert.equal(logs.dropped, 0);
+      } finally {
+        await operator.close(); // ends both feeds
+        await reading;
+        await readingFailures;
+        await target.shutdown();
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+});

@@ -21,6 +21,7 @@ import {
   type OutputWatcher,
 } from "./mesh_bus.ts";
 import type { NodeAdvert } from "./node_advert.ts";
+import type { MeshFailure, MeshLogLine } from "./mesh_telemetry.ts";
 import { PeerTable } from "./peer_table.ts";
 
 /** One named in-process mesh. */
@@ -32,6 +33,9 @@ interface Mesh {
   watchers: Map<bigint, Set<OutputWatcher>>;
   /** The mesh's audit trail, oldest first. */
   audit: Uint8Array[];
+  /** Operators watching log lines and failures (`node` null: every node's). */
+  logWatchers: Set<{ node: bigint | null; on: (lines: MeshLogLine[]) => void }>;
+  failureWatchers: Set<{ node: bigint | null; on: (failure: MeshFailure) => void }>;
 }
 
 /** A daemon this node hosts: where its frames go, and the tail of those on their way. */
@@ -87,7 +91,14 @@ export class MemoryBus implements MeshBus {
   static join(options: { mesh: string | null; nodeId: bigint; now: () => number }): MemoryBus {
     const { mesh, nodeId, now } = options;
     if (mesh === null) return new MemoryBus("", nodeId, now, null);
-    const joined = meshes.get(mesh) ?? { members: new Map(), positions: new Map(), watchers: new Map(), audit: [] };
+    const joined = meshes.get(mesh) ?? {
+      members: new Map(),
+      positions: new Map(),
+      watchers: new Map(),
+      audit: [],
+      logWatchers: new Set(),
+      failureWatchers: new Set(),
+    };
     if (joined.members.has(nodeId)) {
       throw new MeshOsSdkError(
         "invalid_config",
@@ -196,6 +207,26 @@ export class MemoryBus implements MeshBus {
     return Promise.resolve([...(this.#mesh?.audit ?? this.#ownAudit)]);
   }
 
+  publishLog(line: MeshLogLine): void {
+    for (const watcher of this.#mesh?.logWatchers ?? []) {
+      if (watcher.node === null || watcher.node === line.nodeId) watcher.on([{ ...line }]);
+    }
+  }
+
+  publishFailure(failure: MeshFailure): void {
+    for (const watcher of this.#mesh?.failureWatchers ?? []) {
+      if (watcher.node === null || watcher.node === failure.nodeId) watcher.on({ ...failure });
+    }
+  }
+
+  watchLogs(node: bigint | null, onLines: (lines: MeshLogLine[]) => void): () => void {
+    return watchIn(this.#mesh?.logWatchers, { node, on: onLines });
+  }
+
+  watchFailures(node: bigint | null, onFailure: (failure: MeshFailure) => void): () => void {
+    return watchIn(this.#mesh?.failureWatchers, { node, on: onFailure });
+  }
+
   stats(): MeshBusStats {
     return { ...this.#stats };
   }
@@ -233,4 +264,10 @@ export class MemoryBus implements MeshBus {
     this.#table.measured(advert.nodeId, 0);
     this.#stats.heartbeatsReceived++;
   }
+}
+
+/** Adds `watcher` to `set` (none for a node alone); returns its removal. */
+function watchIn<T>(set: Set<T> | undefined, watcher: T): () => void {
+  set?.add(watcher);
+  return () => void set?.delete(watcher);
 }

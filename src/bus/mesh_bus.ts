@@ -15,6 +15,7 @@
 
 import type { CausalEvent, PeerSnapshot } from "../contract/types.ts";
 import type { NodeAdvert } from "./node_advert.ts";
+import type { MeshFailure, MeshLogLine } from "./mesh_telemetry.ts";
 
 /** Which implementation carries a mesh. */
 export type MeshBusKind = "memory" | "nats";
@@ -50,6 +51,8 @@ export interface MeshBusStats {
   outputFramesFailed: number;
   /** Audit records this node could not append to the mesh's trail. */
   auditFailed: number;
+  /** Log-line messages and failures not shared with operators because the bus was disconnected. */
+  telemetryDropped: number;
 }
 
 /** How a node answers the operator commands sent to it: request bytes in, reply bytes out. */
@@ -113,6 +116,14 @@ export interface MeshBus {
   appendAudit(record: Uint8Array): void;
   /** Every record of the mesh's audit trail, oldest first. */
   readAudit(): Promise<Uint8Array[]>;
+  /** Shares one of this node's log lines with the operators watching (never waits). */
+  publishLog(line: MeshLogLine): void;
+  /** Shares one of this node's failures with the operators watching (never waits). */
+  publishFailure(failure: MeshFailure): void;
+  /** Watches the log lines of node `node` (null: of every node) from now on; returns the unsubscribe. */
+  watchLogs(node: bigint | null, onLines: (lines: MeshLogLine[]) => void): () => void;
+  /** Watches the failures of node `node` (null: of every node) from now on; returns the unsubscribe. */
+  watchFailures(node: bigint | null, onFailure: (failure: MeshFailure) => void): () => void;
   /** Counters since the bus opened. */
   stats(): MeshBusStats;
   /** Says goodbye to the peers and releases the connection; idempotent. */
@@ -138,5 +149,6 @@ export function freshBusStats(): MeshBusStats {
     outputFramesPublished: 0,
     outputFramesFailed: 0,
     auditFailed: 0,
+    telemetryDropped: 0,
   };
 }

@@ -15,6 +15,8 @@
  * - `events.<daemonId>` — the JetStream stream of events sent to a daemon (`nats_event_stream.ts`);
  * - `command.<nodeId>` — request/reply: an operator's signed command, the node's reply;
  * - `audit` — the JetStream stream of the mesh's audit trail (`nats_audit_trail.ts`);
+ * - `logs.<nodeId>` / `failures.<nodeId>` — a node's log lines (one message per turn) and failures,
+ *   for operators watching (`mesh_telemetry.ts`);
  * - `outputs.<daemonId>` — output frames of a daemon for readers on other nodes; an empty message
  *   says the daemon left its node. Plain subjects: a reader sees outputs from when it subscribes,
  *   as a late local reader sees what the daemon's output buffer still holds.
@@ -37,6 +39,14 @@ import {
 } from "./mesh_bus.ts";
 import { NatsEventStream } from "./nats_event_stream.ts";
 import { NatsAuditTrail } from "./nats_audit_trail.ts";
+import {
+  decodeFailure,
+  decodeLogLines,
+  encodeFailure,
+  encodeLogLines,
+  type MeshFailure,
+  type MeshLogLine,
+} from "./mesh_telemetry.ts";
 import { decodeNodeAdvert, encodeNodeAdvert, type NodeAdvert } from "./node_advert.ts";
 import { PeerTable } from "./peer_table.ts";
 
@@ -80,6 +90,8 @@ export class NatsBus implements MeshBus {
   readonly #now: () => number;
   readonly #table: PeerTable;
   readonly #lastProbeMs = new Map<bigint, number>();
+  /** Log lines of this turn: sent as one message at the end of it. */
+  #logLines: MeshLogLine[] | null = null;
   /** Outputs published this turn, per daemon: sent as one frame at the end of the turn. */
   readonly #outbound = new Map<bigint, CausalEvent[]>();
   #epochId: bigint | null = null;
@@ -228,6 +240,45 @@ export class NatsBus implements MeshBus {
     return this.#audit.read();
   }
 
+  publishLog(line: MeshLogLine): void {
+    if (this.#logLines) {
+      this.#logLines.push(line);
+      return;
+    }
+    this.#logLines = [line];
+    queueMicrotask(() => {
+      const lines = this.#logLines!;
+      this.#logLines = null;
+      this.#publishPlain(`logs.${this.#nodeId}`, encodeLogLines(lines));
+    });
+  }
+
+  publishFailure(failure: MeshFailure): void {
+    this.#publishPlain(`failures.${failure.nodeId}`, encodeFailure(failure));
+  }
+
+  watchLogs(node: bigint | null, onLines: (lines: MeshLogLine[]) => void): () => void {
+    const sub = this.#nc.subscribe(this.#subject(`logs.${node ?? "*"}`), {
+      callback: (_err, msg) => {
+        const { lines, rejected } = decodeLogLines(msg.data);
+        this.#stats.framesRejected += rejected;
+        if (lines.length > 0) onLines(lines);
+      },
+    });
+    return () => sub.unsubscribe();
+  }
+
+  watchFailures(node: bigint | null, onFailure: (failure: MeshFailure) => void): () => void {
+    const sub = this.#nc.subscribe(this.#subject(`failures.${node ?? "*"}`), {
+      callback: (_err, msg) => {
+        const failure = decodeFailure(msg.data);
+        if (failure) onFailure(failure);
+        else this.#stats.framesRejected++;
+      },
+    });
+    return () => sub.unsubscribe();
+  }
+
   stats(): MeshBusStats {
     return { ...this.#stats };
   }
@@ -262,6 +313,19 @@ export class NatsBus implements MeshBus {
       this.#stats.outputFramesPublished++;
     } catch {
       this.#stats.outputFramesFailed++;
+    }
+  }
+
+  /** Publishes on a plain subject; closed or disconnected, the message is counted as dropped. */
+  #publishPlain(leaf: string, bytes: Uint8Array): void {
+    if (this.#closed || !this.#stats.connected) {
+      this.#stats.telemetryDropped++; // what operators missed is still in the node's log ring and snapshot
+      return;
+    }
+    try {
+      this.#nc.publish(this.#subject(leaf), bytes);
+    } catch {
+      this.#stats.telemetryDropped++;
     }
   }
 

@@ -42,6 +42,8 @@ export interface SlotHost {
   deadLetter(letter: DeadLetterSnapshot): void;
   /** The daemon's newest outputs, as they joined its chain (the runtime publishes them on). */
   published(daemonId: bigint, events: readonly CausalEvent[]): void;
+  /** The daemon crashed (the runtime tells the mesh's operators). */
+  crashed(daemonId: bigint, reason: string): void;
 }
 
 /** Options fixed at registration. */
@@ -373,6 +375,7 @@ export class DaemonSlot implements SlotRun {
 
   #crash(reason: string): void {
     this.counters.crashes++;
+    this.#host.crashed(this.daemonId, reason);
     const crash = { type: "crash", now: this.#host.clock.now(), reason } as const;
     // Outside running/draining (e.g. already backing off) the next restart covers this crash too.
     if (this.actor.getSnapshot().can(crash)) this.actor.send(crash);

@@ -394,11 +394,20 @@ export class MeshRuntime implements SlotHost {
 
   /** Writes a runtime log line straight into the ring (the loop's own lines never queue). */
   log(level: LogSeverity, daemonId: bigint | null, message: string): void {
-    if (!this.#closed) this.#logRing.append(level, daemonId, this.clock.wallMs(), message);
+    if (this.#closed) return;
+    const tsMs = this.clock.wallMs();
+    this.#logRing.append(level, daemonId, tsMs, message);
+    if (!this.bus.solitary) this.bus.publishLog({ nodeId: this.config.thisNode, daemonId, level: LOG_LEVELS[level], tsMs, message });
+  }
+
+  /** SlotHost: a daemon crashed; operators watching the mesh's failures hear of it. */
+  crashed(daemonId: bigint, reason: string): void {
+    this.#shareFailure(daemonId, "crash", reason);
   }
 
   /** Records an event that failed `process()` too often. */
   deadLetter(letter: DeadLetterSnapshot): void {
+    this.#shareFailure(BigInt(letter.daemonId), "deadLetter", `event ${letter.sequence} after ${letter.attempts} attempts: ${letter.error}`);
     this.#deadLetters.push(letter);
     if (this.#deadLetters.length > DEAD_LETTER_CAPACITY) {
       this.#deadLetters.shift();
@@ -522,6 +531,10 @@ export class MeshRuntime implements SlotHost {
     return this.#actions.depth + (this.#actions.busy ? 1 : 0);
   }
 
+  #shareFailure(daemonId: bigint | null, kind: "crash" | "deadLetter" | "drainFailed", detail: string): void {
+    if (!this.bus.solitary) this.bus.publishFailure({ nodeId: this.config.thisNode, daemonId, kind, detail, atMs: this.clock.wallMs() });
+  }
+
   /** `daemonId` when a peer hosts it; otherwise the error of a daemon that is nowhere. */
   #remoteHost(daemonId: unknown): bigint {
     return isU64(daemonId) && this.bus.hostOf(daemonId) !== null ? daemonId : this.#noSuchDaemon(daemonId);
@@ -634,6 +647,7 @@ export class MeshRuntime implements SlotHost {
       });
       this.log(LOG_INFO, null, `maintenance: ${previous} → ${current}`);
       if (current === "ExitingMaintenance") this.#resumeDaemons();
+      if (current === "DrainFailed") this.#shareFailure(null, "drainFailed", `the drain deadline passed with daemons still draining (${previous} → DrainFailed)`);
       previous = current;
       this.#advertise(); // peers see the transition now, not at the next heartbeat
     });

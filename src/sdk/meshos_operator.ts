@@ -4,7 +4,8 @@
  * target's commit record once it applied the command (also: restart all daemons, cordon / uncordon,
  * trust / distrust an operator key), or a `MeshOsSdkError` (`unauthorized`,
  * `invalid_transition`, `unknown_daemon`, `unknown_node`, `bus_unavailable`) within the timeout;
- * and the mesh's audit trail, queried by time, node and operator.
+ * the mesh's audit trail, queried by time, node and operator; and the nodes' log lines and
+ * failures as live feeds.
  *
  * @module
  */
@@ -26,9 +27,21 @@ import { type Milliseconds, optionalMilliseconds } from "../contract/millisecond
 import { isU64, U64_EXPECTED } from "../contract/u64.ts";
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import { OperatorIdentity } from "../identity/operator_identity.ts";
+import type { MeshFailure, MeshLogLine } from "../bus/mesh_telemetry.ts";
 
 /** How long a command waits for its target's reply by default (ms). */
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** A live feed keeps this many items for a reader that is behind; older ones are dropped, counted. */
+const FEED_CAPACITY = 10_000;
+
+/**
+ * Log lines or failures as they happen, from subscription on. Iterate it; `dropped` counts what a
+ * reader fell too far behind to get; it ends when the operator closes or `close()` is called.
+ */
+export interface LiveFeed<T> extends AsyncIterable<T> {
+  readonly dropped: number;
+  close(): void;
+}
 
 /** Which records `audit()` returns; every field narrows. */
 export interface AuditQuery {
@@ -53,6 +66,7 @@ export class MeshOsOperator {
   readonly identity: OperatorIdentity;
   readonly #bus: MeshBus;
   readonly #timeoutMs: number;
+  readonly #feeds = new Set<() => void>();
   #closed = false;
 
   private constructor(identity: OperatorIdentity, bus: MeshBus, timeoutMs: number) {
@@ -143,11 +157,67 @@ export class MeshOsOperator {
     return records;
   }
 
-  /** Leaves the mesh; idempotent. */
+  /** The log lines of node `node` (or of every node) from now on. */
+  logs(query: { node?: bigint } = {}): LiveFeed<MeshLogLine> {
+    this.#live();
+    const node = optionalNode(expectObject("query", query, "invalid_argument").node);
+    return this.#feed<MeshLogLine>((push) => this.#bus.watchLogs(node, (lines) => lines.forEach(push)));
+  }
+
+  /** The failures (daemon crashes, dead letters, failed drains) of node `node` (or of every node) from now on. */
+  failures(query: { node?: bigint } = {}): LiveFeed<MeshFailure> {
+    this.#live();
+    const node = optionalNode(expectObject("query", query, "invalid_argument").node);
+    return this.#feed<MeshFailure>((push) => this.#bus.watchFailures(node, push));
+  }
+
+  /** Leaves the mesh, ending every feed; idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const end of [...this.#feeds]) end();
     await this.#bus.close();
+  }
+
+  #feed<T>(watch: (push: (item: T) => void) => () => void): LiveFeed<T> {
+    const items: T[] = [];
+    let dropped = 0;
+    let ended = false;
+    let wake: (() => void) | null = null;
+    const unwatch = watch((item) => {
+      items.push(item);
+      if (items.length > FEED_CAPACITY) {
+        items.shift();
+        dropped++;
+      }
+      wake?.();
+    });
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      unwatch();
+      this.#feeds.delete(end);
+      wake?.();
+    };
+    this.#feeds.add(end);
+    return {
+      get dropped() {
+        return dropped;
+      },
+      close: end,
+      async *[Symbol.asyncIterator]() {
+        try {
+          for (;;) {
+            while (items.length > 0) yield items.shift()!;
+            if (ended) return;
+            await new Promise<void>((resolve) => (wake = resolve));
+            wake = null;
+          }
+        } finally {
+          end();
+        }
+      },
+    };
   }
 
   async #send(kind: OperatorCommandKind, node: bigint, args: Partial<Pick<OperatorCommand, "drainForMs" | "daemonId" | "graceMs" | "operatorKey">>): Promise<CommitRecord> {
@@ -174,6 +244,10 @@ export class MeshOsOperator {
   #live(): void {
     if (this.#closed) throw new MeshOsSdkError("already_shutdown", "MeshOsOperator was already closed");
   }
+}
+
+function optionalNode(value: unknown): bigint | null {
+  return value === undefined ? null : requireId("node", value);
 }
 
 function requireId(field: string, value: unknown): bigint {
