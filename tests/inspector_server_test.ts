@@ -167,6 +167,36 @@ test("startInspector: serves one self-contained page on a free loopback port", a
   }
 });
 
+test("startInspector: /metrics is the snapshot in Prometheus text format and /healthz says the node is up", async () => {
+  const { sdk } = await startNode();
+  const inspector = await startInspector({ port: 0, getSnapshot: () => sdk.snapshot(), machines });
+  try {
+    const metrics = await fetch(new URL("/metrics", inspector.url));
+    assert.equal(metrics.status, 200);
+    assert.equal(metrics.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+    const body = await metrics.text();
+    const snapshot = sdk.snapshot();
+    const node = snapshot.nodeId;
+    assert.match(body, new RegExp(`^# TYPE meshos_daemons gauge\nmeshos_daemons\{node="${node}"\} 2$`, "m"));
+    assert.match(body, new RegExp(`^meshos_maintenance_state\{node="${node}",state="Active"\} 1$`, "m"));
+    for (const daemon of snapshot.daemons) {
+      const labels = `node="${node}",daemon="${daemon.daemonId}",name="${daemon.name}"`;
+      assert.ok(body.includes(`meshos_daemon_processed_total{${labels}} ${daemon.counters.processed}\n`), `processed of ${daemon.name}`);
+      assert.ok(body.includes(`meshos_daemon_ingested_total{${labels}} ${daemon.counters.ingested}\n`), `ingested of ${daemon.name}`);
+    }
+    // Every sample line is `name{labels} number`, every family has HELP and TYPE first.
+    for (const line of body.trimEnd().split("\n")) {
+      assert.match(line, /^(# (HELP|TYPE) meshos_[a-z_]+ .+|meshos_[a-z_]+\{[^}]*\} -?[0-9.e+-]+)$/, line);
+    }
+    const health = await fetch(new URL("/healthz", inspector.url));
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: "ok", maintenance: "Active", daemons: 2 });
+  } finally {
+    await inspector.close();
+    await sdk.shutdown();
+  }
+});
+
 test("startInspector: read-only, anything but GET/HEAD is 405 and leaves the runtime alone", async () => {
   const { sdk } = await startNode();
   const before = sdk.snapshot();

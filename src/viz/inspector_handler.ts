@@ -11,6 +11,7 @@ import type { RuntimeSnapshot } from "../runtime/runtime_snapshot.ts";
 import { BUILTIN_CHART_OPTIONS } from "./builtin_chart_options.ts";
 import { cachedSvg } from "./chart_cache.ts";
 import { inspectorPage } from "./inspector_page.ts";
+import { toPrometheus } from "./prometheus_metrics.ts";
 
 /**
  * What the inspector needs to know about the runtime.
@@ -138,7 +139,8 @@ const TOKEN_COOKIE = "meshos_inspector_token";
  * keeps it in an HttpOnly, SameSite=Strict cookie for its event stream) or in that cookie —
  * compared in constant time; others get 401. Routes: `GET /` the page, `GET /events` the event
  * stream (`update` events carrying an `InspectorUpdate`; `problem` events when `getSnapshot` throws),
- * `GET /snapshot.json` the current snapshot. Only GET and HEAD are served: anything else is
+ * `GET /snapshot.json` the current snapshot, `GET /metrics` it in the Prometheus text format,
+ * `GET /healthz` 200 `{status: "ok", maintenance, daemons}` (503 when the snapshot fails). Only GET and HEAD are served: anything else is
  * 405, and no request reaches the runtime except through `getSnapshot`.
  *
  * @example
@@ -320,8 +322,25 @@ export function createInspectorHandler(
         headers: { ...SECURITY_HEADERS, "content-type": "application/json; charset=utf-8" },
       });
     }
+    if (pathname === "/metrics") {
+      const snapshot = readSnapshot();
+      if (snapshot === null) return text(500, `${lastProblem}\n`, method);
+      return new Response(method === "HEAD" ? null : toPrometheus(snapshot), {
+        headers: { ...SECURITY_HEADERS, "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+      });
+    }
+    if (pathname === "/healthz") {
+      const snapshot = readSnapshot();
+      const body = snapshot === null
+        ? { status: "failing", problem: lastProblem }
+        : { status: "ok", maintenance: snapshot.maintenance.state, daemons: snapshot.daemons.filter((d) => d.lifecycle !== "stopped").length };
+      return new Response(method === "HEAD" ? null : JSON.stringify(body) + "\n", {
+        status: snapshot === null ? 503 : 200,
+        headers: { ...SECURITY_HEADERS, "content-type": "application/json; charset=utf-8" },
+      });
+    }
     if (pathname === "/favicon.ico") return new Response(null, { status: 204, headers: SECURITY_HEADERS });
-    return text(404, `404 Not Found: ${pathname} (try / , /events or /snapshot.json)\n`, method);
+    return text(404, `404 Not Found: ${pathname} (try / , /events, /snapshot.json, /metrics or /healthz)\n`, method);
   };
 
   return {
