@@ -59,6 +59,10 @@ export function toMaintenanceState(view: MaintenanceView): MaintenanceState {
  * }
  * ```
  */
+/** Settled answers shared by every call that has nothing new to say. */
+const DONE: Promise<void> = Promise.resolve();
+const NO_CONTROL: Promise<DaemonControl | null> = Promise.resolve(null);
+
 export class MeshOsDaemonHandle {
   readonly #runtime: MeshRuntime;
   readonly #slot: DaemonSlot;
@@ -113,12 +117,18 @@ export class MeshOsDaemonHandle {
   }
 
   /** The next queued control event, or null; never waits. */
-  async tryNextControl(): Promise<DaemonControl | null> {
-    if (this.#runtime.closed) return null;
-    this.#requireLive();
+  tryNextControl(): Promise<DaemonControl | null> {
+    // Not an async function: a quiet poll, the common case, returns one shared settled promise.
+    if (this.#runtime.closed) return NO_CONTROL;
+    try {
+      this.#requireLive();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const event = this.#slot.channel.poll();
-    if (event) this.#lastDelivered = event.kind;
-    return event;
+    if (!event) return NO_CONTROL;
+    this.#lastDelivered = event.kind;
+    return Promise.resolve(event);
   }
 
   /**
@@ -146,13 +156,19 @@ export class MeshOsDaemonHandle {
   }
 
   /** Appends a line to the node's log ring (`queue_full` when the event queue is full). */
-  async publishLog(level: LogLevel, message: string): Promise<void> {
-    const numeric = parseLogLevel(level);
-    if (typeof message !== "string") {
-      throw new MeshOsSdkError("invalid_argument", `message: expected a string; got ${describeValue(message)}`);
+  publishLog(level: LogLevel, message: string): Promise<void> {
+    // Not an async function: an accepted line returns one shared settled promise, no allocation.
+    try {
+      const numeric = parseLogLevel(level);
+      if (typeof message !== "string") {
+        throw new MeshOsSdkError("invalid_argument", `message: expected a string; got ${describeValue(message)}`);
+      }
+      if (!this.#runtime.closed) this.#requireLive();
+      this.#runtime.publishLog(numeric, this.daemonId, message);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    if (!this.#runtime.closed) this.#requireLive();
-    this.#runtime.publishLog(numeric, this.daemonId, message);
+    return DONE;
   }
 
   /** Advertises capabilities: stored, shown in the snapshot and inspector. `null` clears them. */
