@@ -4,7 +4,9 @@
  * (`deno run --allow-read --allow-write bin/meshos.ts viz …`).
  *
  * Commands:
- * - `viz`: draw statecharts as Mermaid, DOT or SVG (see `meshos viz --help`).
+ * - `viz`: draw statecharts as Mermaid, DOT or SVG (see `meshos viz --help`);
+ * - `inspect URL`: a running node's daemons, states, counters, peers and log tail, live;
+ * - `--version`: the SDK version.
  *
  * Exit codes: 0 done, 1 failed, 2 bad arguments.
  *
@@ -17,12 +19,16 @@
  */
 
 import process from "node:process";
-import { runVizCommand, VIZ_USAGE } from "../src/viz/viz_command.ts";
+import { processIo, runVizCommand } from "../src/viz/viz_command.ts";
+import { runInspectCommand } from "../src/viz/inspect_command.ts";
+import { SDK_VERSION } from "../src/contract/sdk_version.ts";
 
 const USAGE = `Usage: meshos <command> [arguments]
 
 Commands:
-  viz    draw statecharts (built-in or your own machines) as Mermaid, DOT or SVG
+  viz        draw statecharts (built-in or your own machines) as Mermaid, DOT or SVG
+  inspect    show a running node from its inspector URL (daemons, states, counters, peers, log)
+  --version  print the SDK version
 
 Run \`meshos <command> --help\` for a command's options.
 `;
@@ -38,13 +44,16 @@ Run \`meshos <command> --help\` for a command's options.
 export async function main(args: readonly string[]): Promise<number> {
   const [command, ...rest] = args;
   if (command === "viz") return await runVizCommand(rest);
+  if (command === "inspect") return await runInspectCommand(rest, processIo());
+  if (command === "--version" || command === "-v") {
+    process.stdout.write(`meshos ${SDK_VERSION}\n`);
+    return 0;
+  }
   if (command === undefined || command === "-h" || command === "--help" || command === "help") {
     process.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
-  process.stderr.write(
-    `meshos: command: received ${JSON.stringify(command)}, expected viz\n\n${USAGE}\n${VIZ_USAGE}`,
-  );
+  process.stderr.write(`meshos: command: received ${JSON.stringify(command)}, expected viz, inspect or --version\n\n${USAGE}`);
   return 2;
 }
 

@@ -127,7 +127,8 @@ export async function runVizCommand(args: readonly string[], io: CommandIo = pro
 }
 
 /** The real process's working folder, stdout and stderr. */
-function processIo(): CommandIo {
+/** The CLI's real streams and working folder. */
+export function processIo(): CommandIo {
   const write = (stream: { write(text: string, done: () => void): unknown }, text: string) =>
     new Promise<void>((done) => stream.write(text, () => done()));
   return { cwd: process.cwd(), stdout: (text) => write(process.stdout, text), stderr: (text) => write(process.stderr, text) };
