@@ -86,7 +86,7 @@ test("operator: forged, unknown-key, replayed, stale and misaddressed commands a
   const target = await node(2n, { memory: { mesh } }, [alice.publicKeyHex]);
   const raw = MemoryBus.join({ mesh, nodeId: 77n, now: Date.now });
   const send = async (signed: { command: OperatorCommand; signature: string }) => {
-    const decoded = decodeCommandReply(await raw.sendCommand(2n, encodeSignedCommand(signed), 1_000));
+    const decoded = decodeCommandReply(await raw.request("command", 2n, encodeSignedCommand(signed), 1_000));
     assert.ok("reply" in decoded);
     return decoded.reply;
   };
@@ -119,7 +119,7 @@ test("operator: forged, unknown-key, replayed, stale and misaddressed commands a
     assert.equal((await send(genuine)).ok, true);
     await refusedWith(genuine, "unauthorized", /was already received by node 0x0000000000000002; expected a new command \(a replay\)/);
     // Garbage is refused too.
-    const garbage = decodeCommandReply(await raw.sendCommand(2n, new TextEncoder().encode("{}"), 1_000));
+    const garbage = decodeCommandReply(await raw.request("command", 2n, new TextEncoder().encode("{}"), 1_000));
     assert.ok("reply" in garbage && !garbage.reply.ok && garbage.reply.kind === "invalid_argument");
     const trail = (await raw.readAudit()).map((bytes) => JSON.parse(new TextDecoder().decode(bytes)));
     assert.deepEqual(trail.map((r) => r.result), ["refused", "refused", "refused", "refused", "refused", "committed", "refused", "refused"]);

@@ -19,6 +19,8 @@ function advert(nodeId: bigint, changes: Partial<NodeAdvert> = {}): NodeAdvert {
     capabilitySet: ["gpu", "zone:a"],
     softwareVersion: "0.1.0",
     daemons: [],
+    factories: [],
+    cordoned: false,
     ...changes,
   };
 }

@@ -10,10 +10,11 @@
  */
 
 import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
-import type { CausalEvent, PeerSnapshot } from "../contract/types.ts";
+import type { CausalEvent, PeerHealth, PeerSnapshot } from "../contract/types.ts";
 import { hexId } from "../contract/u64.ts";
 import {
-  type CommandHandler,
+  type NodeChannel,
+  type RequestHandler,
   type FrameDelivery,
   freshBusStats,
   type MeshBus,
@@ -69,7 +70,7 @@ export class MemoryBus implements MeshBus {
   readonly #hosted = new Map<bigint, Hosted>();
   /** The audit trail of a node alone (a mesh keeps one for all its nodes). */
   readonly #ownAudit: Uint8Array[] = [];
-  #commands: { handler: CommandHandler; tail: Promise<unknown> } | null = null;
+  readonly #served = new Map<NodeChannel, { handler: RequestHandler; tail: Promise<unknown> }>();
   #lastAdvert: NodeAdvert | null = null;
   #epochId: bigint | null = null;
   #closed = false;
@@ -131,6 +132,10 @@ export class MemoryBus implements MeshBus {
     return this.#table.view(nowMs);
   }
 
+  peerAdverts(nowMs: number): { advert: NodeAdvert; health: PeerHealth }[] {
+    return this.#table.adverts(nowMs);
+  }
+
   hostOf(daemonId: bigint): bigint | null {
     return this.#table.hostOf(daemonId);
   }
@@ -184,13 +189,13 @@ export class MemoryBus implements MeshBus {
     };
   }
 
-  serveCommands(handler: CommandHandler): void {
-    this.#commands = { handler, tail: Promise.resolve() };
+  serve(channel: NodeChannel, handler: RequestHandler): void {
+    this.#served.set(channel, { handler, tail: Promise.resolve() });
   }
 
-  sendCommand(targetNode: bigint, request: Uint8Array, _timeoutMs: number): Promise<Uint8Array> {
+  request(channel: NodeChannel, targetNode: bigint, request: Uint8Array, _timeoutMs: number): Promise<Uint8Array> {
     const target = this.#mesh?.members.get(targetNode) ?? (targetNode === this.#nodeId ? this : undefined);
-    const serving = target && !target.#closed ? target.#commands : null;
+    const serving = target && !target.#closed ? target.#served.get(channel) : undefined;
     if (!serving) {
       return Promise.reject(new MeshOsSdkError("unknown_node", `targetNode: no node ${hexId(targetNode)} answers on mesh "${this.mesh}"; expected the id of a running node`));
     }
@@ -236,7 +241,7 @@ export class MemoryBus implements MeshBus {
     this.#closed = true;
     this.#stats.connected = false;
     this.#hosted.clear();
-    this.#commands = null;
+    this.#served.clear();
     const mesh = this.#mesh;
     if (!mesh) return;
     mesh.members.delete(this.#nodeId);

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { CausalEvent, PeerSnapshot } from "../contract/types.ts";
+import type { CausalEvent, PeerHealth, PeerSnapshot } from "../contract/types.ts";
 import type { NodeAdvert } from "./node_advert.ts";
 import type { MeshFailure, MeshLogLine } from "./mesh_telemetry.ts";
 
@@ -55,8 +55,14 @@ export interface MeshBusStats {
   telemetryDropped: number;
 }
 
-/** How a node answers the operator commands sent to it: request bytes in, reply bytes out. */
-export type CommandHandler = (request: Uint8Array) => Promise<Uint8Array>;
+/** How a node answers what is sent to it on a channel: request bytes in, reply bytes out. */
+export type RequestHandler = (request: Uint8Array) => Promise<Uint8Array>;
+
+/**
+ * What a node can be asked directly: `command` — an operator's signed command; `migrate` — a peer
+ * handing over a daemon it moves off a draining node.
+ */
+export type NodeChannel = "command" | "migrate";
 
 /**
  * Where a bus hands the frames sent to a daemon hosted on this node. `position` grows along the
@@ -87,6 +93,8 @@ export interface MeshBus {
   advertise(advert: NodeAdvert): void;
   /** Every live peer as of `nowMs` on this node's clock; never this node. */
   peers(nowMs: number): Map<bigint, PeerSnapshot>;
+  /** Every peer's latest heartbeat with its health as of `nowMs`: what placement chooses among. */
+  peerAdverts(nowMs: number): { advert: NodeAdvert; health: PeerHealth }[];
   /** The peer that hosts `daemonId`, as its last heartbeat says; null when no peer does. */
   hostOf(daemonId: bigint): bigint | null;
   /**
@@ -105,13 +113,13 @@ export interface MeshBus {
   endOutputs(daemonId: bigint): void;
   /** Reads the outputs of `daemonId`, hosted on another node, from now on; returns the unsubscribe. */
   watchOutputs(daemonId: bigint, watcher: OutputWatcher): () => void;
-  /** Answers the operator commands sent to this node with `handler`, one at a time in arrival order. */
-  serveCommands(handler: CommandHandler): void;
+  /** Answers what is sent to this node on `channel` with `handler`, one at a time in arrival order. */
+  serve(channel: NodeChannel, handler: RequestHandler): void;
   /**
-   * Sends an operator command to node `targetNode` and resolves with its reply; rejects with
+   * Sends `request` to node `targetNode` on `channel` and resolves with its reply; rejects with
    * `unknown_node` when no node of that id answers, `bus_unavailable` when none does in `timeoutMs`.
    */
-  sendCommand(targetNode: bigint, request: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  request(channel: NodeChannel, targetNode: bigint, request: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
   /** Appends a record to the mesh's audit trail (NATS: a JetStream stream); never waits, failures counted. */
   appendAudit(record: Uint8Array): void;
   /** Every record of the mesh's audit trail, oldest first. */

@@ -14,6 +14,7 @@
  * - `ping.<nodeId>` — request/reply; the round trip is a peer's `rttMs`;
  * - `events.<daemonId>` — the JetStream stream of events sent to a daemon (`nats_event_stream.ts`);
  * - `command.<nodeId>` — request/reply: an operator's signed command, the node's reply;
+ * - `migrate.<nodeId>` — request/reply: a daemon handed over by a draining peer;
  * - `audit` — the JetStream stream of the mesh's audit trail (`nats_audit_trail.ts`);
  * - `logs.<nodeId>` / `failures.<nodeId>` — a node's log lines (one message per turn) and failures,
  *   for operators watching (`mesh_telemetry.ts`);
@@ -27,10 +28,11 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
 import { hexId } from "../contract/u64.ts";
-import type { CausalEvent, PeerSnapshot } from "../contract/types.ts";
+import type { CausalEvent, PeerHealth, PeerSnapshot } from "../contract/types.ts";
 import { decodeOutputFrame, encodeOutputFrame } from "./event_frame.ts";
 import {
-  type CommandHandler,
+  type NodeChannel,
+  type RequestHandler,
   type FrameDelivery,
   freshBusStats,
   type MeshBus,
@@ -159,6 +161,10 @@ export class NatsBus implements MeshBus {
     return this.#table.view(nowMs);
   }
 
+  peerAdverts(nowMs: number): { advert: NodeAdvert; health: PeerHealth }[] {
+    return this.#table.adverts(nowMs);
+  }
+
   hostOf(daemonId: bigint): bigint | null {
     return this.#table.hostOf(daemonId);
   }
@@ -206,9 +212,9 @@ export class NatsBus implements MeshBus {
     return () => sub.unsubscribe();
   }
 
-  serveCommands(handler: CommandHandler): void {
+  serve(channel: NodeChannel, handler: RequestHandler): void {
     let tail: Promise<unknown> = Promise.resolve();
-    this.#nc.subscribe(this.#subject(`command.${this.#nodeId}`), {
+    this.#nc.subscribe(this.#subject(`${channel}.${this.#nodeId}`), {
       callback: (_err, msg) => {
         const reply = tail.then(() => handler(msg.data));
         tail = reply.then((bytes) => void msg.respond(bytes), () => {});
@@ -216,9 +222,9 @@ export class NatsBus implements MeshBus {
     });
   }
 
-  async sendCommand(targetNode: bigint, request: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+  async request(channel: NodeChannel, targetNode: bigint, request: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     try {
-      return (await this.#nc.request(this.#subject(`command.${targetNode}`), request, { timeout: timeoutMs })).data;
+      return (await this.#nc.request(this.#subject(`${channel}.${targetNode}`), request, { timeout: timeoutMs })).data;
     } catch (err) {
       const text = thrownText(err);
       if (/no responders/i.test(text)) {

@@ -30,6 +30,10 @@ export interface NodeAdvert {
   softwareVersion: string;
   /** The daemons registered on the node, ascending: where events for them go. */
   daemons: bigint[];
+  /** The daemon factories registered on the node, sorted: which movable daemons it can host. */
+  factories: string[];
+  /** An operator cordoned the node: no daemon is to be placed on it. */
+  cordoned: boolean;
 }
 
 const MAINTENANCE_NAMES: readonly PeerMaintenance[] = [...MAINTENANCE_STATES, "Unknown"];
@@ -74,7 +78,7 @@ export function decodeNodeAdvert(bytes: Uint8Array): { advert: NodeAdvert } | { 
     if (value === null || !isU64(value)) return { problem: `${field}: expected a u64 as a decimal string; got ${JSON.stringify(text)}` };
     u64s[field] = value;
   }
-  const { maintenance, cpuLoad1m, saturationTrend, capabilitySet, softwareVersion, daemons } = fields;
+  const { maintenance, cpuLoad1m, saturationTrend, capabilitySet, softwareVersion, daemons, factories, cordoned } = fields;
   if (!MAINTENANCE_NAMES.includes(maintenance as PeerMaintenance)) {
     return { problem: `maintenance: expected a maintenance state name; got ${JSON.stringify(maintenance)}` };
   }
@@ -91,6 +95,8 @@ export function decodeNodeAdvert(bytes: Uint8Array): { advert: NodeAdvert } | { 
   if (!Array.isArray(daemons) || !daemons.every((d) => typeof d === "string" && /^[0-9]{1,20}$/.test(d) && isU64(BigInt(d)))) {
     return { problem: "daemons: expected an array of u64s as decimal strings" };
   }
+  if (!Array.isArray(factories) || !factories.every((f) => typeof f === "string")) return { problem: "factories: expected an array of strings" };
+  if (typeof cordoned !== "boolean") return { problem: `cordoned: expected true or false; got ${JSON.stringify(cordoned)}` };
   return {
     advert: {
       nodeId: u64s.nodeId!,
@@ -105,6 +111,8 @@ export function decodeNodeAdvert(bytes: Uint8Array): { advert: NodeAdvert } | { 
       capabilitySet: [...capabilitySet].sort(),
       softwareVersion,
       daemons: daemons.map((d) => BigInt(d as string)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+      factories: [...factories].sort(),
+      cordoned,
     },
   };
 }

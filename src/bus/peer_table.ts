@@ -74,6 +74,13 @@ export class PeerTable {
     this.#entries.delete(nodeId);
   }
 
+  /** The latest heartbeat of every peer still in the table, with its health at `nowMs`. */
+  adverts(nowMs: number): { advert: NodeAdvert; health: PeerHealth }[] {
+    return [...this.#entries.values()]
+      .filter((entry) => nowMs - entry.heardAtMs < FORGET_AFTER_MS)
+      .map((entry) => ({ advert: entry.advert, health: healthForAge(nowMs - entry.heardAtMs) }));
+  }
+
   /** The peer whose latest heartbeat lists daemon `daemonId`, or null. */
   hostOf(daemonId: bigint): bigint | null {
     return this.#hosts.get(daemonId) ?? null;

@@ -55,6 +55,8 @@ export interface SlotOptions {
   backoff?: Partial<RestartBackoffConfig>;
   /** Builds where the daemon's code runs (in-thread, or a Worker whose inbox is shared memory). */
   executor: ExecutorFactory;
+  /** The factory that can build this daemon on a peer: it moves off a draining node (null: it stays). */
+  movable?: string | null;
 }
 
 
@@ -66,6 +68,8 @@ export class DaemonSlot implements SlotRun {
   readonly channel: ControlChannel;
   readonly inbox: RecordRing;
   readonly inboxCapacity: number;
+  /** The factory a peer builds this daemon with when it moves; null for a daemon that stays. */
+  readonly movable: string | null;
   readonly #host: SlotHost;
   readonly #executor: DaemonExecutor;
   readonly #ingress: IngressStamper;
@@ -103,6 +107,7 @@ export class DaemonSlot implements SlotRun {
     this.#host = host;
     this.inbox = options.inbox;
     this.inboxCapacity = options.inboxCapacity;
+    this.movable = options.movable ?? null;
     this.channel = options.channel;
     this.#ingress = new IngressStamper(host.ingressOrigin);
     this.#outputs = new OutputChain(daemonId, options.outputCapacity);
@@ -198,6 +203,30 @@ export class DaemonSlot implements SlotRun {
   setNodePressure(level: number | null): void {
     this.#pressure.setNodeLevel(level);
     this.#syncPressureState();
+  }
+
+  /** The bus position of the last frame taken: it moves with the daemon. */
+  get busPosition(): bigint {
+    return this.#busPosition;
+  }
+
+  /** The last output of the daemon's own chain (null before any). */
+  get outputHead(): CausalEvent | null {
+    return this.#outputs.head;
+  }
+
+  /**
+   * Takes over a daemon moved from another node: both chains continue after the heads it had
+   * there, frames up to `busPosition` count as taken, and `state` (its last snapshot) is restored.
+   */
+  continueFrom(ingressHead: CausalEvent, outputHead: CausalEvent | null, busPosition: bigint, state: Uint8Array | null): void {
+    this.#ingress.adopt(ingressHead);
+    if (outputHead) this.#outputs.resume(outputHead);
+    this.#busPosition = busPosition;
+    if (state) {
+      this.#savedState = state;
+      this.#executor.restart(state);
+    }
   }
 
   /** Stops processing and releases the inbox; leftover events are counted as discarded. */

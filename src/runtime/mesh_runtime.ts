@@ -36,6 +36,8 @@ import {
 import type { RestartBackoffConfig } from "../actors/restart_backoff.ts";
 import type { MeshBus } from "../bus/mesh_bus.ts";
 import type { NodeAdvert } from "../bus/node_advert.ts";
+import { decodeDaemonTransfer, type DaemonTransfer, encodeDaemonTransfer } from "../bus/daemon_transfer.ts";
+import { checkDaemon } from "../contract/daemon_spec.ts";
 import { SDK_VERSION } from "../contract/sdk_version.ts";
 import { graceUntil } from "../contract/milliseconds.ts";
 import { describeValue, MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
@@ -94,6 +96,8 @@ export interface RuntimeParts {
   operators?: OperatorPolicy;
 }
 
+/** How long a move waits for the peer to take the daemon (ms). */
+const MOVE_TIMEOUT_MS = 10_000;
 /** Default freshness window of operator commands (ms). */
 const DEFAULT_COMMAND_FRESHNESS_MS = 30_000;
 
@@ -136,6 +140,11 @@ export class MeshRuntime implements SlotHost {
   #advertQueued = false;
   #saturationTrend = 0;
   #cordoned = false;
+  /** Daemon factories by name: what this node can build when a peer hands it a movable daemon. */
+  readonly #factories = new Map<string, () => unknown>();
+  /** Movable daemons on their way to a peer (id → target node). */
+  readonly #moving = new Map<bigint, bigint>();
+  #tickWaiters: (() => void)[] = [];
   #hostStatsRead: { atMs: number; stats: HostStats } | null = null;
   #closed = false;
 
@@ -166,7 +175,8 @@ export class MeshRuntime implements SlotHost {
       release: parts.config.backpressureRelease,
     });
     this.maintenance = this.#startMaintenance();
-    this.bus.serveCommands((request) => this.commands.handle(request));
+    this.bus.serve("command", (request) => this.commands.handle(request));
+    this.bus.serve("migrate", (request) => this.#takeIn(request));
     for (const { backend, reason } of this.backendFallbacks) {
       this.log(LOG_WARN, null, `ring backend ${this.backend.name} in use; ${backend} passed over: ${reason}`);
     }
@@ -188,7 +198,11 @@ export class MeshRuntime implements SlotHost {
    * Registers a checked daemon under `daemonId`; `register_failed` if the id is taken. With
    * `options.worker` the daemon runs in that loaded Worker, its inbox in shared memory.
    */
-  register(daemonId: bigint, spec: DaemonSpec, options: { worker?: LoadedDaemonWorker } = {}): DaemonSlot {
+  register(
+    daemonId: bigint,
+    spec: DaemonSpec,
+    options: { worker?: LoadedDaemonWorker; movable?: string; movedIn?: DaemonTransfer } = {},
+  ): DaemonSlot {
     if (this.#slots.has(daemonId)) {
       throw new MeshOsSdkError(
         "register_failed",
@@ -205,7 +219,10 @@ export class MeshRuntime implements SlotHost {
       outputCapacity: this.#parts.outputCapacity,
       backoff: this.#parts.backoff,
       executor: executorFor(spec, options.worker, this.clock),
+      movable: options.movable ?? null,
     });
+    const moved = options.movedIn;
+    if (moved) slot.continueFrom(moved.ingressHead, moved.outputHead, moved.busPosition, moved.state);
     this.#slots.set(daemonId, slot);
     this.bus.host(daemonId, (position, payloads) => slot.deliverFrame(position, payloads));
     const hex = hexId(daemonId);
@@ -213,6 +230,24 @@ export class MeshRuntime implements SlotHost {
     this.log(LOG_INFO, daemonId, `daemon "${spec.name}" registered`);
     this.#advertiseSoon(); // peers see its capabilities now, not at the next heartbeat
     return slot;
+  }
+
+  /** Adds a daemon factory under `name` (replacing one of that name): peers may move daemons here. */
+  registerFactory(name: string, factory: () => unknown): void {
+    this.#factories.set(name, factory);
+    this.#advertiseSoon();
+  }
+
+  /**
+   * Registers a daemon built by the factory `name` as movable: when this node drains, it moves to
+   * a peer that has the same factory (`#placeFor`) instead of stopping.
+   */
+  registerMovable(daemonId: bigint, name: string): DaemonSlot {
+    const factory = this.#factories.get(name);
+    if (!factory) {
+      throw new MeshOsSdkError("invalid_argument", `factory: no factory named ${describeValue(name)} on this node; expected one registerFactory() added`);
+    }
+    return this.register(daemonId, checkDaemon(factory()), { movable: name });
   }
 
   /** The live slot of `daemonId`, if registered. */
@@ -435,6 +470,9 @@ export class MeshRuntime implements SlotHost {
     }
     this.#samplePressure();
     this.#reconcile();
+    const waiters = this.#tickWaiters;
+    this.#tickWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /** Every live peer of this node's mesh, as `metadata().peers` shows them; never this node. */
@@ -614,6 +652,8 @@ export class MeshRuntime implements SlotHost {
       capabilitySet: [...capabilities].sort(),
       softwareVersion: SDK_VERSION,
       daemons: [...this.#slots.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+      factories: [...this.#factories.keys()].sort(),
+      cordoned: this.#cordoned,
     };
   }
 
@@ -658,11 +698,103 @@ export class MeshRuntime implements SlotHost {
   #onDrainStart(deadline: number): void {
     const now = this.clock.now();
     for (const slot of this.#slots.values()) {
+      if (slot.movable !== null && !this.#moving.has(slot.daemonId)) {
+        const target = this.#placeFor(slot);
+        if (target !== null) {
+          void this.#moveOut(slot, target, deadline);
+          continue;
+        }
+        this.log(LOG_WARN, slot.daemonId, `movable daemon "${slot.spec.name}" stays and drains here: no healthy, active, uncordoned peer has factory "${slot.movable}" and its required capabilities`);
+      }
       if (slot.actor.getSnapshot().can({ type: "drain.start", deadline, now })) {
         slot.actor.send({ type: "drain.start", deadline, now });
       }
     }
     this.router.broadcast({ kind: "DrainStart", gracePeriodMs: graceUntil(deadline, now) });
+  }
+
+  /**
+   * Where a movable daemon goes: a Healthy, Active, uncordoned peer with its factory and every
+   * required capability; among those, the most optional capabilities, then the fewest daemons
+   * (load spread by count), then the lowest node id. Null when none qualifies.
+   */
+  #placeFor(slot: DaemonSlot): bigint | null {
+    const { requiredCapabilities, optionalCapabilities } = slot.spec;
+    const candidates = this.bus.peerAdverts(this.clock.now()).filter(({ advert, health }) =>
+      health === "Healthy" && advert.maintenance === "Active" && !advert.cordoned &&
+      advert.factories.includes(slot.movable!) && requiredCapabilities.every((c) => advert.capabilitySet.includes(c))
+    );
+    const optional = (caps: readonly string[]) => optionalCapabilities.filter((c) => caps.includes(c)).length;
+    candidates.sort((a, b) =>
+      optional(b.advert.capabilitySet) - optional(a.advert.capabilitySet) ||
+      a.advert.daemons.length - b.advert.daemons.length ||
+      (a.advert.nodeId < b.advert.nodeId ? -1 : 1)
+    );
+    return candidates[0]?.advert.nodeId ?? null;
+  }
+
+  /**
+   * Moves a daemon to `target`: stop taking its events from the bus (they wait there), let every
+   * event already here be processed, hand over its state and chain heads, and leave once the peer
+   * took it. If the peer refuses or cannot be reached, the daemon is hosted here again and drains.
+   */
+  async #moveOut(slot: DaemonSlot, target: bigint, deadline: number): Promise<void> {
+    const id = slot.daemonId;
+    this.#moving.set(id, target);
+    this.bus.unhost(id);
+    while (!this.#closed && this.#slots.get(id) === slot && slot.depth > 0 && this.clock.now() < deadline) {
+      await new Promise<void>((resolve) => this.#tickWaiters.push(resolve));
+    }
+    if (this.#closed || this.#slots.get(id) !== slot) return void this.#moving.delete(id);
+    const transfer = encodeDaemonTransfer({
+      daemonId: id,
+      factory: slot.movable!,
+      state: slot.savedState,
+      ingressHead: slot.ingressHead(),
+      outputHead: slot.outputHead,
+      busPosition: slot.busPosition,
+    });
+    let refusal: string | null = slot.depth > 0 ? `its inbox did not empty before the drain deadline` : null;
+    if (refusal === null) {
+      try {
+        const reply = JSON.parse(new TextDecoder().decode(await this.bus.request("migrate", target, transfer, MOVE_TIMEOUT_MS)));
+        if (reply.ok !== true) refusal = String(reply.message);
+      } catch (err) {
+        refusal = thrownText(err);
+      }
+    }
+    this.#moving.delete(id);
+    if (this.#closed || this.#slots.get(id) !== slot) return;
+    if (refusal !== null) {
+      this.log(LOG_WARN, id, `daemon "${slot.spec.name}" could not move to node ${hexId(target)} (${refusal}); it drains here`);
+      this.bus.host(id, (position, payloads) => slot.deliverFrame(position, payloads));
+      const now = this.clock.now();
+      if (slot.actor.getSnapshot().can({ type: "drain.start", deadline, now })) slot.actor.send({ type: "drain.start", deadline, now });
+      this.#reconcile();
+      return;
+    }
+    this.log(LOG_INFO, id, `daemon "${slot.spec.name}" moved to node ${hexId(target)}`);
+    this.unregister(id);
+  }
+
+  /** A peer hands over a movable daemon: build it with our factory, continue it, take its queue. */
+  #takeIn(request: Uint8Array): Promise<Uint8Array> {
+    const answer = (ok: boolean, message: string) => Promise.resolve(new TextEncoder().encode(JSON.stringify({ ok, message })));
+    const decoded = decodeDaemonTransfer(request);
+    if ("problem" in decoded) return answer(false, decoded.problem);
+    const { transfer } = decoded;
+    const factory = this.#factories.get(transfer.factory);
+    if (!factory) return answer(false, `node ${hexId(this.config.thisNode)} has no factory "${transfer.factory}"`);
+    if (this.#closed || this.#cordoned || this.maintenanceView().kind !== "Active") {
+      return answer(false, `node ${hexId(this.config.thisNode)} is ${this.#cordoned ? "cordoned" : this.maintenanceView().kind}`);
+    }
+    try {
+      this.register(transfer.daemonId, checkDaemon(factory()), { movable: transfer.factory, movedIn: transfer });
+    } catch (err) {
+      return answer(false, thrownText(err));
+    }
+    this.log(LOG_INFO, transfer.daemonId, `daemon moved here (factory "${transfer.factory}")`);
+    return answer(true, "taken");
   }
 
   #resumeDaemons(): void {

@@ -14,11 +14,23 @@ import { OutputStream } from "./output_stream.ts";
 export class OutputChain {
   /** What readers iterate; bounded, evictions counted in `stream.dropped`. */
   readonly stream: OutputStream;
-  readonly #chain: CausalChain;
+  #chain: CausalChain;
+  #head: CausalEvent | null = null;
 
   constructor(daemonId: bigint, capacity: number) {
     this.#chain = new CausalChain(daemonId);
     this.stream = new OutputStream(capacity);
+  }
+
+  /** The last output appended (null before any): what a moved daemon's chain continues from. */
+  get head(): CausalEvent | null {
+    return this.#head;
+  }
+
+  /** Continues the chain after `head`, an output of this daemon made on another node. */
+  resume(head: CausalEvent): void {
+    this.#chain = CausalChain.resume(head, head.payload);
+    this.#head = head;
   }
 
   /** Appends `outputs` in order, each on the next link with `horizonEncoded`; returns the events. */
@@ -33,6 +45,7 @@ export class OutputChain {
         payload,
       };
       this.stream.push(event);
+      this.#head = event;
       return event;
     });
   }

@@ -294,6 +294,38 @@ export class MeshOsDaemonSdk {
     }
   }
 
+  /**
+   * Adds a daemon factory under `name`: a function returning a fresh daemon object. A node with a
+   * factory can build — and so take over — the movable daemons of that factory from a draining
+   * peer; its heartbeat tells the mesh which factories it has.
+   */
+  registerFactory(name: string, factory: () => MeshOsDaemon): void {
+    const runtime = this.#live();
+    if (typeof name !== "string" || name === "") {
+      throw new MeshOsSdkError("invalid_argument", `name: expected a non-empty factory name; got ${describeValue(name)}`);
+    }
+    if (typeof factory !== "function") {
+      throw new MeshOsSdkError("invalid_argument", `factory: expected a function returning a daemon; got ${describeValue(factory)}`);
+    }
+    runtime.registerFactory(name, factory);
+  }
+
+  /**
+   * Registers a movable daemon built by the factory `name` under `identity`. When this node enters
+   * maintenance it moves to a peer that has the same factory (Healthy, Active, not cordoned, with
+   * its required capabilities; the fewest daemons first): its events already here are processed
+   * here, then its last `snapshot()` state and both causal chains go on there, and the events that
+   * wait on the bus follow it. With no such peer it stays and drains, as any daemon (said in the
+   * log). The returned handle is consumed when the daemon leaves this node.
+   */
+  async registerMovable(name: string, identity: Identity): Promise<MeshOsDaemonHandle> {
+    const runtime = this.#live();
+    if (!(identity instanceof Identity)) {
+      throw new MeshOsSdkError("invalid_argument", `identity: expected an Identity; got ${describeValue(identity)}`);
+    }
+    return new MeshOsDaemonHandle(runtime, runtime.registerMovable(identity.originHash, name));
+  }
+
   /** Control events dropped since start (all daemons, including unregistered ones). */
   async droppedControlEvents(): Promise<bigint> {
     return BigInt(this.#live().router.droppedTotal);

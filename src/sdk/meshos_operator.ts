@@ -234,7 +234,7 @@ export class MeshOsOperator {
       operatorKey: args.operatorKey ?? null,
     };
     const signature = this.identity.sign(commandSigningBytes(command));
-    const answer = await this.#bus.sendCommand(command.targetNode, encodeSignedCommand({ command, signature }), this.#timeoutMs);
+    const answer = await this.#bus.request("command", command.targetNode, encodeSignedCommand({ command, signature }), this.#timeoutMs);
     const decoded = decodeCommandReply(answer);
     if ("problem" in decoded) throw new MeshOsSdkError("bus_unavailable", `node ${node}: unreadable reply (${decoded.problem})`);
     if (!decoded.reply.ok) throw new MeshOsSdkError(decoded.reply.kind as never, decoded.reply.message);
