@@ -237,7 +237,7 @@ test("operator: log lines and failures (crash, dead letter, failed drain) of the
         for await (const failure of failures) seenFailures.push(`${failure.kind} ${failure.nodeId}`);
       })();
       try {
-        if ("nats" in bus) await sleep(100); // the subscriptions reach the server
+        if ("nats" in bus) await sleep(300); // the subscriptions reach the server
         const poison = await target.registerDaemon({ name: "poison", process: () => { throw new Error("always"); } }, Identity.generate());
         await poison.publishLog("warn", "about to fail");
         await target.ingest(poison.daemonId, new Uint8Array([1]));
