@@ -92,3 +92,17 @@ test("README: npm run demo:mesh shows a Bun node and a Deno node seeing each oth
     assert.ok(printed.some((p) => pattern(line).test(p)), `README line not printed: ${line}\n--- printed ---\n${out}`);
   }
 });
+
+test("README: npm run demo:operate drains a node with a signed command, moves its counters, refuses an intruder and prints the audit trail", async () => {
+  const quoted = block("`npm run demo:operate` shows it", "text").split("\n").filter((l) => l.trim() !== "");
+  const child = spawn("bash", ["scripts/demo_operate.sh"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (chunk: Buffer) => (out += String(chunk)));
+  child.stderr!.on("data", () => {});
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  assert.equal(code, 0, out);
+  const printed = out.split("\n");
+  for (const line of quoted) {
+    assert.ok(printed.some((p) => pattern(line).test(p)), `README line not printed: ${line}\n--- printed ---\n${out}`);
+  }
+});

@@ -725,9 +725,11 @@ export class MeshRuntime implements SlotHost {
       advert.factories.includes(slot.movable!) && requiredCapabilities.every((c) => advert.capabilitySet.includes(c))
     );
     const optional = (caps: readonly string[]) => optionalCapabilities.filter((c) => caps.includes(c)).length;
+    // Daemons this drain already sent a peer count as its own: the moves spread.
+    const load = (node: bigint, daemons: number) => daemons + [...this.#moving.values()].filter((t) => t === node).length;
     candidates.sort((a, b) =>
       optional(b.advert.capabilitySet) - optional(a.advert.capabilitySet) ||
-      a.advert.daemons.length - b.advert.daemons.length ||
+      load(a.advert.nodeId, a.advert.daemons.length) - load(b.advert.nodeId, b.advert.daemons.length) ||
       (a.advert.nodeId < b.advert.nodeId ? -1 : 1)
     );
     return candidates[0]?.advert.nodeId ?? null;

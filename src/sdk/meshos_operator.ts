@@ -28,6 +28,7 @@ import { isU64, U64_EXPECTED } from "../contract/u64.ts";
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import { OperatorIdentity } from "../identity/operator_identity.ts";
 import type { MeshFailure, MeshLogLine } from "../bus/mesh_telemetry.ts";
+import type { PeerSnapshot } from "../contract/types.ts";
 
 /** How long a command waits for its target's reply by default (ms). */
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -89,6 +90,12 @@ export class MeshOsOperator {
     const timeoutMs = optionalMilliseconds("timeoutMs", options.timeoutMs, 1, DEFAULT_TIMEOUT_MS);
     const operatorNode = new DataView(crypto.getRandomValues(new Uint8Array(8)).buffer).getBigUint64(0, true);
     return new MeshOsOperator(identity, await openMeshBus(choice, operatorNode, Date.now), timeoutMs);
+  }
+
+  /** Every node of the mesh as its latest heartbeat shows it (maintenance, health, capabilities…). */
+  nodes(): Map<bigint, PeerSnapshot> {
+    this.#live();
+    return this.#bus.peers(Date.now());
   }
 
   /** Node `node` starts draining (as `sdk.admin.enterMaintenance` there). */
