@@ -36,7 +36,7 @@ if (import.meta.main) {
     let count = 0;
     return {
       name: "counter",
-      process(event: CausalEvent) {
+      process(_event: CausalEvent) {
         count++;
         return [new TextEncoder().encode(String(count))];
       },

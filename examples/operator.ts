@@ -10,7 +10,8 @@
  */
 
 import process from "node:process";
-import { MeshOsDaemonSdk, MeshOsOperator, MeshOsSdkError, OperatorIdentity } from "../mod.ts";
+import { MeshOsDaemonSdk, MeshOsOperator, OperatorIdentity } from "../mod.ts";
+import type { MeshOsSdkError } from "../mod.ts";
 import { counterIdentity, demoOperator } from "./operate_node.ts";
 
 const at = process.argv.indexOf("--nats");
