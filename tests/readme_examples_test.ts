@@ -79,9 +79,10 @@ test("README: the \"Use it\" snippet runs as written, unchanged, and ends by its
   }
 });
 
-test("README: npm run demo:mesh shows a Bun node and a Deno node seeing each other, and the drain crossing", async () => {
-  const quoted = block("`npm run demo:mesh` shows two", "text").split("\n").filter((l) => l.trim() !== "");
-  const child = spawn("bash", ["scripts/demo_mesh.sh"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+/** Runs a demo script and checks that it prints every line of the README block after `marker`. */
+async function demoPrintsReadme(script: string, marker: string): Promise<void> {
+  const quoted = block(marker, "text").split("\n").filter((l) => l.trim() !== "");
+  const child = spawn("bash", [script], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (chunk: Buffer) => (out += String(chunk)));
   child.stderr!.on("data", () => {});
@@ -91,18 +92,12 @@ test("README: npm run demo:mesh shows a Bun node and a Deno node seeing each oth
   for (const line of quoted) {
     assert.ok(printed.some((p) => pattern(line).test(p)), `README line not printed: ${line}\n--- printed ---\n${out}`);
   }
+}
+
+test("README: npm run demo:mesh shows a Bun node and a Deno node seeing each other, and the drain crossing", async () => {
+  await demoPrintsReadme("scripts/demo_mesh.sh", "`npm run demo:mesh` shows two");
 });
 
 test("README: npm run demo:operate drains a node with a signed command, moves its counters, refuses an intruder and prints the audit trail", async () => {
-  const quoted = block("`npm run demo:operate` shows it", "text").split("\n").filter((l) => l.trim() !== "");
-  const child = spawn("bash", ["scripts/demo_operate.sh"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout!.on("data", (chunk: Buffer) => (out += String(chunk)));
-  child.stderr!.on("data", () => {});
-  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  assert.equal(code, 0, out);
-  const printed = out.split("\n");
-  for (const line of quoted) {
-    assert.ok(printed.some((p) => pattern(line).test(p)), `README line not printed: ${line}\n--- printed ---\n${out}`);
-  }
+  await demoPrintsReadme("scripts/demo_operate.sh", "`npm run demo:operate` shows it");
 });
