@@ -8,7 +8,7 @@
  */
 
 import type { CausalEvent } from "../contract/types.ts";
-import { isU64 } from "../contract/u64.ts";
+import { parseU64Text } from "../contract/u64.ts";
 import { decodeOutputFrame, encodeOutputFrame } from "./event_frame.ts";
 
 /** What moves with a daemon. */
@@ -45,9 +45,11 @@ export function encodeDaemonTransfer(transfer: DaemonTransfer): Uint8Array {
 export function decodeDaemonTransfer(bytes: Uint8Array): { transfer: DaemonTransfer } | { problem: string } {
   try {
     const fields = JSON.parse(decoder.decode(bytes));
-    const daemonId = BigInt(fields.daemonId);
-    const busPosition = BigInt(fields.busPosition);
-    if (!isU64(daemonId) || !isU64(busPosition) || typeof fields.factory !== "string") return { problem: "expected daemonId, factory and busPosition" };
+    const daemonId = parseU64Text(fields.daemonId);
+    const busPosition = parseU64Text(fields.busPosition);
+    if (daemonId === null || busPosition === null || typeof fields.factory !== "string") {
+      return { problem: "expected daemonId and busPosition as u64 decimal strings, and a factory name" };
+    }
     const heads = decodeOutputFrame(fromBase64(fields.heads));
     if ("problem" in heads || heads.events.length < 1 || heads.events.length > 2) return { problem: "heads: expected one or two causal events" };
     return {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { isU64 } from "../contract/u64.ts";
+import { parseU64Text } from "../contract/u64.ts";
 
 /** One log line of a node's log ring. */
 export interface MeshLogLine {
@@ -45,8 +45,8 @@ export function decodeLogLines(bytes: Uint8Array): { lines: MeshLogLine[]; rejec
   if (!Array.isArray(list)) return { lines: [], rejected: 1 };
   const lines: MeshLogLine[] = [];
   for (const item of list) {
-    const nodeId = u64Text(item?.nodeId);
-    const daemonId = item?.daemonId === null ? null : u64Text(item?.daemonId);
+    const nodeId = parseU64Text(item?.nodeId);
+    const daemonId = item?.daemonId === null ? null : parseU64Text(item?.daemonId);
     if (
       nodeId === null || (item.daemonId !== null && daemonId === null) || !LEVELS.includes(item.level) ||
       typeof item.tsMs !== "number" || typeof item.message !== "string"
@@ -66,8 +66,8 @@ export function encodeFailure(failure: MeshFailure): Uint8Array {
 /** The failure in a message, or null when it is not one. */
 export function decodeFailure(bytes: Uint8Array): MeshFailure | null {
   const item = parse(bytes);
-  const nodeId = u64Text(item?.nodeId);
-  const daemonId = item?.daemonId === null ? null : u64Text(item?.daemonId);
+  const nodeId = parseU64Text(item?.nodeId);
+  const daemonId = item?.daemonId === null ? null : parseU64Text(item?.daemonId);
   if (
     nodeId === null || (item.daemonId !== null && daemonId === null) || !FAILURES.includes(item.kind) ||
     typeof item.detail !== "string" || typeof item.atMs !== "number"
@@ -84,10 +84,4 @@ function parse(bytes: Uint8Array): any {
   } catch {
     return null;
   }
-}
-
-function u64Text(value: unknown): bigint | null {
-  if (typeof value !== "string" || !/^[0-9]{1,20}$/.test(value)) return null;
-  const parsed = BigInt(value);
-  return isU64(parsed) ? parsed : null;
 }

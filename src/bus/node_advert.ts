@@ -9,7 +9,7 @@
 
 import { MAINTENANCE_STATES } from "../actors/maintenance_machine.ts";
 import type { PeerMaintenance } from "../contract/types.ts";
-import { isU64 } from "../contract/u64.ts";
+import { parseU64Text } from "../contract/u64.ts";
 
 /** One node's heartbeat. */
 export interface NodeAdvert {
@@ -74,8 +74,8 @@ export function decodeNodeAdvert(bytes: Uint8Array): { advert: NodeAdvert } | { 
       u64s[field] = null;
       continue;
     }
-    const value = typeof text === "string" && /^[0-9]{1,20}$/.test(text) ? BigInt(text) : null;
-    if (value === null || !isU64(value)) return { problem: `${field}: expected a u64 as a decimal string; got ${JSON.stringify(text)}` };
+    const value = parseU64Text(text);
+    if (value === null) return { problem: `${field}: expected a u64 as a decimal string; got ${JSON.stringify(text)}` };
     u64s[field] = value;
   }
   const { maintenance, cpuLoad1m, saturationTrend, capabilitySet, softwareVersion, daemons, factories, cordoned } = fields;
@@ -92,7 +92,7 @@ export function decodeNodeAdvert(bytes: Uint8Array): { advert: NodeAdvert } | { 
     return { problem: "capabilitySet: expected an array of strings" };
   }
   if (typeof softwareVersion !== "string") return { problem: `softwareVersion: expected a string; got ${JSON.stringify(softwareVersion)}` };
-  if (!Array.isArray(daemons) || !daemons.every((d) => typeof d === "string" && /^[0-9]{1,20}$/.test(d) && isU64(BigInt(d)))) {
+  if (!Array.isArray(daemons) || !daemons.every((d) => parseU64Text(d) !== null)) {
     return { problem: "daemons: expected an array of u64s as decimal strings" };
   }
   if (!Array.isArray(factories) || !factories.every((f) => typeof f === "string")) return { problem: "factories: expected an array of strings" };
@@ -110,7 +110,7 @@ export function decodeNodeAdvert(bytes: Uint8Array): { advert: NodeAdvert } | { 
       saturationTrend,
       capabilitySet: [...capabilitySet].sort(),
       softwareVersion,
-      daemons: daemons.map((d) => BigInt(d as string)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+      daemons: daemons.map((d) => parseU64Text(d)!).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
       factories: [...factories].sort(),
       cordoned,
     },

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { isU64 } from "../contract/u64.ts";
+import { parseU64Text } from "../contract/u64.ts";
 
 /** What an operator can ask of a node. */
 export type OperatorCommandKind =
@@ -118,10 +118,10 @@ export function decodeSignedCommand(bytes: Uint8Array): { signed: SignedCommand 
   if (typeof id !== "string" || !/^[0-9a-f]{32}$/.test(id)) return { problem: "id: expected 32 hex digits" };
   if (typeof operatorId !== "string") return { problem: "operatorId: expected a string" };
   if (!OPERATOR_COMMAND_KINDS.includes(kind as OperatorCommandKind)) return { problem: `kind: expected one of ${OPERATOR_COMMAND_KINDS.join(", ")}` };
-  const node = u64Text(targetNode);
+  const node = parseU64Text(targetNode);
   if (node === null) return { problem: "targetNode: expected a u64 as a decimal string" };
   if (typeof issuedAtMs !== "number" || !Number.isFinite(issuedAtMs)) return { problem: "issuedAtMs: expected a number" };
-  const daemon = daemonId === null ? null : u64Text(daemonId);
+  const daemon = daemonId === null ? null : parseU64Text(daemonId);
   if (daemonId !== null && daemon === null) return { problem: "daemonId: expected a u64 as a decimal string or null" };
   for (const [name, value] of [["drainForMs", drainForMs], ["graceMs", graceMs]] as const) {
     if (value !== null && !(typeof value === "number" && Number.isSafeInteger(value) && value >= 0)) {
@@ -162,7 +162,7 @@ export function decodeCommandReply(bytes: Uint8Array): { reply: CommandReply } |
     return { reply: { ok: false, kind: fields.kind, message: fields.message } };
   }
   const commit = fields.commit as Record<string, unknown> | undefined;
-  const node = commit && u64Text(commit.targetNode);
+  const node = commit && parseU64Text(commit.targetNode);
   if (
     fields.ok !== true || !commit || node === null || node === undefined || typeof commit.commitId !== "string" ||
     typeof commit.operatorId !== "string" || !OPERATOR_COMMAND_KINDS.includes(commit.kind as OperatorCommandKind) ||
@@ -194,7 +194,7 @@ export function decodeAuditRecord(bytes: Uint8Array): { record: AuditRecord } | 
   const fields = parseObject(bytes);
   if (typeof fields === "string") return { problem: fields };
   const { atMs, operatorId, kind, targetNode, commandId, result, detail } = fields;
-  const node = u64Text(targetNode);
+  const node = parseU64Text(targetNode);
   if (
     typeof atMs !== "number" || typeof operatorId !== "string" || typeof kind !== "string" || node === null ||
     typeof commandId !== "string" || (result !== "committed" && result !== "refused") || typeof detail !== "string"
@@ -212,10 +212,4 @@ function parseObject(bytes: Uint8Array): Record<string, unknown> | string {
   } catch (err) {
     return `not UTF-8 JSON (${(err as Error).message})`;
   }
-}
-
-function u64Text(value: unknown): bigint | null {
-  if (typeof value !== "string" || !/^[0-9]{1,20}$/.test(value)) return null;
-  const parsed = BigInt(value);
-  return isU64(parsed) ? parsed : null;
 }

@@ -67,3 +67,25 @@ export function checkU64(field: string, value: unknown): asserts value is bigint
 export function hexId(id: bigint): string {
   return `0x${id.toString(16).padStart(16, "0")}`;
 }
+
+/**
+ * The u64 a wire form writes as a decimal string (JSON cannot carry a bigint), or null when
+ * `value` is not one: not a string, not digits only, or above 2^64-1.
+ *
+ * @example
+ * ```ts
+ * parseU64Text("42"); // 42n
+ * parseU64Text("-1"); // null
+ * parseU64Text("18446744073709551616"); // null
+ * ```
+ */
+export function parseU64Text(value: unknown): bigint | null {
+  if (typeof value !== "string" || !/^[0-9]{1,20}$/.test(value)) return null;
+  const parsed = BigInt(value);
+  return parsed <= U64_MAX ? parsed : null;
+}
+
+/** A random u64 (epochs, an operator's node id on the bus). */
+export function randomU64(): bigint {
+  return new DataView(crypto.getRandomValues(new Uint8Array(8)).buffer).getBigUint64(0, true);
+}

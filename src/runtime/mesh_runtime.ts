@@ -52,7 +52,7 @@ import type { Clock, TimerId } from "./clock.ts";
 import { ControlRouter } from "./control_router.ts";
 import { CommandGate, type OperatorPolicy } from "./command_gate.ts";
 import { DaemonSlot, type SlotHost } from "./daemon_slot.ts";
-import { hexId, isU64, U64_EXPECTED } from "../contract/u64.ts";
+import { hexId, isU64, randomU64, U64_EXPECTED } from "../contract/u64.ts";
 import type { ExecutorFactory } from "./daemon_executor.ts";
 import { InThreadExecutor } from "./in_thread_executor.ts";
 import { liveDaemonWorkers, type LoadedDaemonWorker, WorkerExecutor } from "./worker_executor.ts";
@@ -860,10 +860,6 @@ function peerRow(nodeId: bigint, peer: PeerSnapshot): PeerRow {
   };
 }
 
-function randomU64(): bigint {
-  const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return new DataView(bytes.buffer).getBigUint64(0, true);
-}
 
 /** Where `spec`'s code runs: in the loaded `worker`, or on this thread. */
 function executorFor(spec: DaemonSpec, worker: LoadedDaemonWorker | undefined, clock: Clock): ExecutorFactory {

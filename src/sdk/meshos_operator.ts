@@ -24,7 +24,7 @@ import {
 } from "../bus/operator_command.ts";
 import { expectObject, rejectUnknownKeys } from "../contract/config.ts";
 import { type Milliseconds, optionalMilliseconds } from "../contract/milliseconds.ts";
-import { isU64, U64_EXPECTED } from "../contract/u64.ts";
+import { isU64, randomU64, U64_EXPECTED } from "../contract/u64.ts";
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import { OperatorIdentity } from "../identity/operator_identity.ts";
 import type { MeshFailure, MeshLogLine } from "../bus/mesh_telemetry.ts";
@@ -88,8 +88,7 @@ export class MeshOsOperator {
     rejectUnknownKeys("options", checked, ["bus", "timeoutMs"], "invalid_argument");
     const choice: BusChoice = resolveBusOption(options.bus);
     const timeoutMs = optionalMilliseconds("timeoutMs", options.timeoutMs, 1, DEFAULT_TIMEOUT_MS);
-    const operatorNode = new DataView(crypto.getRandomValues(new Uint8Array(8)).buffer).getBigUint64(0, true);
-    return new MeshOsOperator(identity, await openMeshBus(choice, operatorNode, Date.now), timeoutMs);
+    return new MeshOsOperator(identity, await openMeshBus(choice, randomU64(), Date.now), timeoutMs);
   }
 
   /** Every node of the mesh as its latest heartbeat shows it (maintenance, health, capabilities…). */
