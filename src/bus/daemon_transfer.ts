@@ -9,6 +9,7 @@
 
 import type { CausalEvent } from "../contract/types.ts";
 import { parseU64Text } from "../contract/u64.ts";
+import { base64ToBytes, bytesToBase64 } from "../contract/byte_text.ts";
 import { decodeOutputFrame, encodeOutputFrame } from "./event_frame.ts";
 
 /** What moves with a daemon. */
@@ -26,8 +27,6 @@ export interface DaemonTransfer {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
-const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-const fromBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
 /** A transfer on the wire. */
 export function encodeDaemonTransfer(transfer: DaemonTransfer): Uint8Array {
@@ -35,8 +34,8 @@ export function encodeDaemonTransfer(transfer: DaemonTransfer): Uint8Array {
   return encoder.encode(JSON.stringify({
     daemonId: String(transfer.daemonId),
     factory: transfer.factory,
-    state: transfer.state === null ? null : toBase64(transfer.state),
-    heads: toBase64(encodeOutputFrame(heads)),
+    state: transfer.state === null ? null : bytesToBase64(transfer.state),
+    heads: bytesToBase64(encodeOutputFrame(heads)),
     busPosition: String(transfer.busPosition),
   }));
 }
@@ -50,13 +49,13 @@ export function decodeDaemonTransfer(bytes: Uint8Array): { transfer: DaemonTrans
     if (daemonId === null || busPosition === null || typeof fields.factory !== "string") {
       return { problem: "expected daemonId and busPosition as u64 decimal strings, and a factory name" };
     }
-    const heads = decodeOutputFrame(fromBase64(fields.heads));
+    const heads = decodeOutputFrame(base64ToBytes(fields.heads));
     if ("problem" in heads || heads.events.length < 1 || heads.events.length > 2) return { problem: "heads: expected one or two causal events" };
     return {
       transfer: {
         daemonId,
         factory: fields.factory,
-        state: fields.state === null ? null : fromBase64(fields.state),
+        state: fields.state === null ? null : base64ToBytes(fields.state),
         ingressHead: heads.events[0],
         outputHead: heads.events[1] ?? null,
         busPosition,

@@ -9,6 +9,7 @@
 import * as ed from "@noble/ed25519";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
+import { bytesToHex, hexToBytes } from "../contract/byte_text.ts";
 
 ed.hashes.sha512 = sha512;
 
@@ -16,8 +17,6 @@ const SEED_BYTES = 32;
 const PUBLIC_KEY_HEX = /^[0-9a-f]{64}$/;
 const SIGNATURE_HEX = /^[0-9a-f]{128}$/;
 
-const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-const fromHex = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
 
 /**
  * An operator's key pair.
@@ -36,7 +35,7 @@ export class OperatorIdentity {
 
   private constructor(seed: Uint8Array) {
     this.#seed = seed.slice();
-    this.publicKeyHex = toHex(ed.getPublicKey(this.#seed));
+    this.publicKeyHex = bytesToHex(ed.getPublicKey(this.#seed));
   }
 
   /** A fresh operator identity. */
@@ -54,7 +53,7 @@ export class OperatorIdentity {
 
   /** The ed25519 signature of `message`, as 128 hex digits. */
   sign(message: Uint8Array): string {
-    return toHex(ed.sign(message, this.#seed));
+    return bytesToHex(ed.sign(message, this.#seed));
   }
 }
 
@@ -67,7 +66,7 @@ export function isOperatorKey(value: unknown): value is string {
 export function verifyOperatorSignature(publicKeyHex: string, message: Uint8Array, signatureHex: unknown): boolean {
   if (!isOperatorKey(publicKeyHex) || typeof signatureHex !== "string" || !SIGNATURE_HEX.test(signatureHex)) return false;
   try {
-    return ed.verify(fromHex(signatureHex), message, fromHex(publicKeyHex));
+    return ed.verify(hexToBytes(signatureHex), message, hexToBytes(publicKeyHex));
   } catch {
     return false;
   }

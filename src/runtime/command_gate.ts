@@ -11,6 +11,7 @@
 
 import { describeValue, MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
 import { hexId } from "../contract/u64.ts";
+import { randomHex } from "../contract/byte_text.ts";
 import type { MeshBus } from "../bus/mesh_bus.ts";
 import {
   type AuditRecord,
@@ -206,8 +207,4 @@ export class CommandGate {
 
 function refusalText(err: unknown): string {
   return err instanceof MeshOsSdkError ? `${err.kind}: ${err.detail}` : thrownText(err);
-}
-
-function randomHex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { bytesToBase64 } from "../contract/byte_text.ts";
 import type { CausalEvent } from "../contract/types.ts";
 import type { PendingEvent } from "./daemon_executor.ts";
 import type { DeadLetterSnapshot } from "./runtime_snapshot.ts";
@@ -54,7 +55,7 @@ export class RetryQueue {
       this.#deadLetter({
         daemonId: this.#daemonId,
         sequence: item.event.sequence.toString(),
-        payloadBase64: toBase64(item.event.payload),
+        payloadBase64: bytesToBase64(item.event.payload),
         attempts: item.attempts,
         error: reason,
       });
@@ -66,10 +67,4 @@ export class RetryQueue {
   discard(): void {
     this.#pending = [];
   }
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let text = "";
-  for (const byte of bytes) text += String.fromCharCode(byte);
-  return btoa(text);
 }

@@ -25,6 +25,7 @@ import {
 import { expectObject, rejectUnknownKeys } from "../contract/config.ts";
 import { type Milliseconds, optionalMilliseconds } from "../contract/milliseconds.ts";
 import { isU64, randomU64, U64_EXPECTED } from "../contract/u64.ts";
+import { randomHex } from "../contract/byte_text.ts";
 import { describeValue, MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import { OperatorIdentity } from "../identity/operator_identity.ts";
 import type { MeshFailure, MeshLogLine } from "../bus/mesh_telemetry.ts";
@@ -229,7 +230,7 @@ export class MeshOsOperator {
   async #send(kind: OperatorCommandKind, node: bigint, args: Partial<Pick<OperatorCommand, "drainForMs" | "daemonId" | "graceMs" | "operatorKey">>): Promise<CommitRecord> {
     this.#live();
     const command: OperatorCommand = {
-      id: Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join(""),
+      id: randomHex(16),
       operatorId: this.identity.publicKeyHex,
       kind,
       targetNode: requireId("node", node),

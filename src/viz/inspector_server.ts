@@ -6,6 +6,7 @@
  * @module
  */
 
+import { bytesToBase64 } from "../contract/byte_text.ts";
 import type { AnyStateMachine } from "xstate";
 import { describeValue, MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
 import type { RuntimeSnapshot } from "../runtime/runtime_snapshot.ts";
@@ -138,8 +139,7 @@ function directHostCheck(port: () => number): (host: string) => boolean {
 
 /** 32 random bytes as URL-safe base64. */
 function randomToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+  return bytesToBase64(crypto.getRandomValues(new Uint8Array(32))).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
 }
 
 /** `Host` header names a loopback address, with the bound port or none. */
