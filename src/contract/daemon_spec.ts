@@ -262,20 +262,25 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
 /** A `snapshot()` call's result: the bytes (null when stateless) or why there are none. */
 export type SavedStateReading = { bytes: Uint8Array | null; problem: null } | { bytes: null; problem: string };
 
-/** Calls `snapshot()` if the daemon has one; a throw or a non-bytes result is a `problem`. */
+const NO_STATE: SavedStateReading = Object.freeze({ bytes: null, problem: null });
+
+/**
+ * Calls `snapshot()` if the daemon has one; a throw or a non-bytes result is a `problem`. The
+ * bytes are a copy: the daemon may keep writing the buffer it returned.
+ */
 export function readSavedState(daemon: MeshOsDaemon): SavedStateReading {
-  if (typeof daemon.snapshot !== "function") return { bytes: null, problem: null };
+  if (typeof daemon.snapshot !== "function") return NO_STATE;
   let bytes: unknown;
   try {
     bytes = daemon.snapshot();
   } catch (err) {
     return { bytes: null, problem: `snapshot() threw: ${thrownText(err)}` };
   }
-  if (bytes === null || bytes === undefined) return { bytes: null, problem: null };
+  if (bytes === null || bytes === undefined) return NO_STATE;
   if (!(bytes instanceof Uint8Array)) {
     return { bytes: null, problem: `snapshot() returned ${describeValue(bytes)}; expected a Uint8Array or null` };
   }
-  return { bytes, problem: null };
+  return { bytes: bytes.slice(), problem: null };
 }
 
 /** Calls `restore(state)` if the daemon has one; returns the problem text of a throw, else null. */

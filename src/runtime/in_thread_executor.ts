@@ -131,19 +131,21 @@ export class InThreadExecutor implements DaemonExecutor {
   }
 
   /**
-   * After each event that succeeded: the daemon's `snapshot()` (copied), so a restart restores
+   * After each event that succeeded: the daemon's `snapshot()`, so a restart restores
    * exactly the events whose outputs were emitted — never a state from before some of them.
    */
   #saveState(): void {
-    if (typeof this.#daemon.snapshot !== "function") return;
-    const reading = readSavedState(this.#daemon);
-    this.#run.stateSaved(reading.bytes ? { bytes: reading.bytes.slice(), problem: null } : reading);
+    if (typeof this.#daemon.snapshot === "function") this.#run.stateSaved(readSavedState(this.#daemon));
   }
 
   /** Waits for an async `process()`; its outcome is reported as a synchronous one would be. */
   #await(event: CausalEvent, priorAttempts: number, pending: PromiseLike<unknown>): void {
     this.#awaiting = true;
+    // A hostile thenable (a throwing then, one that calls back twice) settles once.
+    let settled = false;
     const settle = (outcome: { value: unknown } | { error: unknown }) => {
+      if (settled) return;
+      settled = true;
       this.#awaiting = false;
       if (this.#closed) return;
       let outputs: readonly Uint8Array[];
@@ -158,18 +160,12 @@ export class InThreadExecutor implements DaemonExecutor {
       this.#saveState();
       this.wake();
     };
-    // A hostile thenable (a throwing then, one that calls back twice) settles once, as a failure.
-    let settled = false;
-    const once = (outcome: { value: unknown } | { error: unknown }) => {
-      if (settled) return;
-      settled = true;
-      settle(outcome);
-    };
     try {
-      pending.then((value) => once({ value }), (error) => once({ error }));
+      pending.then((value) => settle({ value }), (error) => settle({ error }));
     } catch (error) {
-      once({ error });
+      settle({ error });
     }
   }
+
 }
 

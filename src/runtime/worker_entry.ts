@@ -153,7 +153,7 @@ let lastSaved: SavedStateReading | null = null;
 
 /**
  * Calls `process()`; the outputs, or the failure text. After a success the daemon's `snapshot()`
- * is taken (copied: the daemon may keep writing its own), so a restart restores exactly the
+ * is taken, so a restart restores exactly the
  * events whose outputs were emitted.
  */
 function runProcess(event: CausalEvent): readonly Uint8Array[] | string {
@@ -172,10 +172,7 @@ function runProcess(event: CausalEvent): readonly Uint8Array[] | string {
     Atomics.store(control, IN_PROCESS, 0);
   }
   const target = requireDaemon();
-  if (typeof target.snapshot === "function") {
-    const reading = readSavedState(target);
-    lastSaved = reading.bytes ? { bytes: reading.bytes.slice(), problem: null } : reading;
-  }
+  if (typeof target.snapshot === "function") lastSaved = readSavedState(target);
   return outputs;
 }
 
