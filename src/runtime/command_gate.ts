@@ -48,6 +48,8 @@ export interface CommandTarget {
   requireSlot(daemonId: unknown): unknown;
 }
 
+/** How far a command's issue time may be from the node's clock unless the node says otherwise (ms). */
+export const DEFAULT_FRESHNESS_MS = 30_000;
 /** The grace a `stopDaemon` command without one gets (as `sdk.admin.stopDaemon`). */
 const DEFAULT_STOP_GRACE_MS = 1_000;
 /** The operator id `sdk.admin`'s node-local commands are audited under. */

@@ -14,7 +14,7 @@
  * Where an event crosses to another node: `ingest` finds no local slot → `bus.send` to the peer
  * whose advert lists the daemon → on that node the bus calls the `FrameDelivery` that `register`
  * handed it → `DaemonSlot.deliverFrame` → the daemon's inbox. Outputs go back the other way:
- * `published` → `bus.publishOutputs` → a remote `outputs()` reader (`#watchRemote`).
+ * `published` → `bus.publishOutputs` → `bus.watchOutputs` in a remote `outputs()` reader.
  *
  * @module
  */
@@ -50,7 +50,7 @@ import type { CausalEvent, DaemonControl, PeerSnapshot } from "../contract/types
 import { type ActionDispatcher, ActionQueue } from "./action_dispatcher.ts";
 import type { Clock, TimerId } from "./clock.ts";
 import { ControlRouter } from "./control_router.ts";
-import { CommandGate, type OperatorPolicy } from "./command_gate.ts";
+import { CommandGate, DEFAULT_FRESHNESS_MS, type OperatorPolicy } from "./command_gate.ts";
 import { DaemonSlot, type SlotHost } from "./daemon_slot.ts";
 import { hexId, isU64, randomU64, U64_EXPECTED } from "../contract/u64.ts";
 import type { ExecutorFactory } from "./daemon_executor.ts";
@@ -98,8 +98,6 @@ export interface RuntimeParts {
 
 /** How long a move waits for the peer to take the daemon (ms). */
 const MOVE_TIMEOUT_MS = 10_000;
-/** Default freshness window of operator commands (ms). */
-const DEFAULT_COMMAND_FRESHNESS_MS = 30_000;
 
 /** A pending stop: resolves when the daemon acknowledges or the grace runs out. */
 interface PendingStop {
@@ -158,7 +156,7 @@ export class MeshRuntime implements SlotHost {
     this.bus = parts.bus;
     this.backendFallbacks = parts.backendFallbacks ?? [];
     // Freshness is real time: operators issue commands on their own machines' clocks.
-    const operators = parts.operators ?? { trusted: [], freshnessMs: DEFAULT_COMMAND_FRESHNESS_MS };
+    const operators = parts.operators ?? { trusted: [], freshnessMs: DEFAULT_FRESHNESS_MS };
     this.commands = new CommandGate(this, parts.bus, operators, () => Date.now());
     this.router = new ControlRouter(parts.clock, (id, event) => this.#slots.get(id)?.tapControl(event));
     this.#events = new EventQueue(parts.config.eventQueueCapacity, (event) => this.#apply(event));
@@ -224,7 +222,7 @@ export class MeshRuntime implements SlotHost {
     const moved = options.movedIn;
     if (moved) slot.continueFrom(moved.ingressHead, moved.outputHead, moved.busPosition, moved.state);
     this.#slots.set(daemonId, slot);
-    this.bus.host(daemonId, (position, payloads) => slot.deliverFrame(position, payloads));
+    this.#hostOnBus(slot);
     const hex = hexId(daemonId);
     if (this.#stoppedRows.some((row) => row.daemonId === hex)) this.#stoppedRows = this.#stoppedRows.filter((row) => row.daemonId !== hex);
     this.log(LOG_INFO, daemonId, `daemon "${spec.name}" registered`);
@@ -391,11 +389,6 @@ export class MeshRuntime implements SlotHost {
     if (rejection) throw new MeshOsSdkError("invalid_transition", rejection);
     this.maintenance.send({ type: "admin.exit", now: this.clock.now() });
     this.#reconcile();
-  }
-
-  /** True while an operator has cordoned the node: no daemon is to be placed on it. */
-  get cordoned(): boolean {
-    return this.#cordoned;
   }
 
   /** Operator: cordon or uncordon the node. */
@@ -706,11 +699,19 @@ export class MeshRuntime implements SlotHost {
         }
         this.log(LOG_WARN, slot.daemonId, `movable daemon "${slot.spec.name}" stays and drains here: no healthy, active, uncordoned peer has factory "${slot.movable}" and its required capabilities`);
       }
-      if (slot.actor.getSnapshot().can({ type: "drain.start", deadline, now })) {
-        slot.actor.send({ type: "drain.start", deadline, now });
-      }
+      this.#startDrain(slot, deadline, now);
     }
     this.router.broadcast({ kind: "DrainStart", gracePeriodMs: graceUntil(deadline, now) });
+  }
+
+  /** The daemon's lifecycle starts draining toward `deadline`, if it can (its DrainStart goes by the router). */
+  #startDrain(slot: DaemonSlot, deadline: number, now: number): void {
+    if (slot.actor.getSnapshot().can({ type: "drain.start", deadline, now })) slot.actor.send({ type: "drain.start", deadline, now });
+  }
+
+  /** The bus hands this node the events sent to `slot`'s daemon. */
+  #hostOnBus(slot: DaemonSlot): void {
+    this.bus.host(slot.daemonId, (position, payloads) => slot.deliverFrame(position, payloads));
   }
 
   /**
@@ -769,9 +770,8 @@ export class MeshRuntime implements SlotHost {
     if (this.#closed || this.#slots.get(id) !== slot) return;
     if (refusal !== null) {
       this.log(LOG_WARN, id, `daemon "${slot.spec.name}" could not move to node ${hexId(target)} (${refusal}); it drains here`);
-      this.bus.host(id, (position, payloads) => slot.deliverFrame(position, payloads));
-      const now = this.clock.now();
-      if (slot.actor.getSnapshot().can({ type: "drain.start", deadline, now })) slot.actor.send({ type: "drain.start", deadline, now });
+      this.#hostOnBus(slot);
+      this.#startDrain(slot, deadline, this.clock.now());
       this.#reconcile();
       return;
     }

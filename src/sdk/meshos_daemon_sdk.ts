@@ -14,7 +14,7 @@ import type { BackendName } from "../ffi/ring_backend.ts";
 import { Identity } from "../identity/identity.ts";
 import { isOperatorKey } from "../identity/operator_identity.ts";
 import { type Milliseconds, toMilliseconds } from "../contract/milliseconds.ts";
-import type { OperatorPolicy } from "../runtime/command_gate.ts";
+import { DEFAULT_FRESHNESS_MS, type OperatorPolicy } from "../runtime/command_gate.ts";
 import { type ActionDispatcher, LoggingDispatcher } from "../runtime/action_dispatcher.ts";
 import { type Clock, isClock, systemClock } from "../runtime/clock.ts";
 import { MeshRuntime } from "../runtime/mesh_runtime.ts";
@@ -98,6 +98,13 @@ const START_OPTION_KEYS = Object.keys(
   } satisfies Record<keyof MeshOsDaemonSdkOptions, true>,
 );
 
+/** Throws `invalid_argument` unless `identity` is an `Identity`. */
+function requireIdentity(identity: unknown): asserts identity is Identity {
+  if (!(identity instanceof Identity)) {
+    throw new MeshOsSdkError("invalid_argument", `identity: expected an Identity; got ${describeValue(identity)}`);
+  }
+}
+
 /** The `operators` start option, checked: `invalid_config` naming the field otherwise. */
 function resolveOperators(value: unknown): OperatorPolicy | undefined {
   if (value === undefined) return undefined;
@@ -111,7 +118,7 @@ function resolveOperators(value: unknown): OperatorPolicy | undefined {
       throw new MeshOsSdkError("invalid_config", `operators.trusted[${i}]: expected an operator public key (64 lowercase hex digits, OperatorIdentity.publicKeyHex); got ${describeValue(key)}`);
     }
   });
-  const freshnessMs = option.freshnessMs === undefined ? 30_000 : toMilliseconds("invalid_config", "operators.freshnessMs", option.freshnessMs, 1);
+  const freshnessMs = option.freshnessMs === undefined ? DEFAULT_FRESHNESS_MS : toMilliseconds("invalid_config", "operators.freshnessMs", option.freshnessMs, 1);
   return { trusted: [...option.trusted] as string[], freshnessMs };
 }
 
@@ -275,9 +282,7 @@ export class MeshOsDaemonSdk {
     options?: RegisterDaemonOptions,
   ): Promise<MeshOsDaemonHandle> {
     const runtime = this.#live();
-    if (!(identity instanceof Identity)) {
-      throw new MeshOsSdkError("invalid_argument", `identity: expected an Identity; got ${describeValue(identity)}`);
-    }
+    requireIdentity(identity);
     const source = resolveRegisterOptions(options);
     if (source === null) {
       const slot = runtime.register(identity.originHash, checkDaemon(daemon));
@@ -320,9 +325,7 @@ export class MeshOsDaemonSdk {
    */
   async registerMovable(name: string, identity: Identity): Promise<MeshOsDaemonHandle> {
     const runtime = this.#live();
-    if (!(identity instanceof Identity)) {
-      throw new MeshOsSdkError("invalid_argument", `identity: expected an Identity; got ${describeValue(identity)}`);
-    }
+    requireIdentity(identity);
     return new MeshOsDaemonHandle(runtime, runtime.registerMovable(identity.originHash, name));
   }
 
