@@ -98,6 +98,16 @@ const START_OPTION_KEYS = Object.keys(
   } satisfies Record<keyof MeshOsDaemonSdkOptions, true>,
 );
 
+/** Why `payloads` is not an array of `Uint8Array` (an `invalid_argument`), or null when it is. */
+function payloadsProblem(payloads: unknown): MeshOsSdkError | null {
+  if (!Array.isArray(payloads)) {
+    return new MeshOsSdkError("invalid_argument", `payloads: expected an array of Uint8Array; got ${describeValue(payloads)}`);
+  }
+  const bad = payloads.findIndex((p) => !(p instanceof Uint8Array));
+  if (bad < 0) return null;
+  return new MeshOsSdkError("invalid_argument", `payloads[${bad}]: expected a Uint8Array; got ${describeValue(payloads[bad])}`);
+}
+
 /** Throws `invalid_argument` unless `identity` is an `Identity`. */
 function requireIdentity(identity: unknown): asserts identity is Identity {
   if (!(identity instanceof Identity)) {
@@ -349,11 +359,11 @@ export class MeshOsDaemonSdk {
    */
   ingest(daemonId: bigint, payload: Uint8Array): Promise<boolean> {
     const runtime = this.#live();
-    runtime.requireDaemon(daemonId);
     if (!(payload instanceof Uint8Array)) {
+      runtime.requireDaemon(daemonId); // a daemon that is nowhere is the first thing to say
       throw new MeshOsSdkError("invalid_argument", `payload: expected a Uint8Array; got ${describeValue(payload)}`);
     }
-    return runtime.ingest(daemonId, payload);
+    return runtime.ingest(daemonId, payload); // finds the daemon once: here, on a peer, or unknown_daemon
   }
 
   /**
@@ -363,15 +373,12 @@ export class MeshOsDaemonSdk {
    */
   ingestBatch(daemonId: bigint, payloads: readonly Uint8Array[]): Promise<number> {
     const runtime = this.#live();
-    runtime.requireDaemon(daemonId);
-    if (!Array.isArray(payloads)) {
-      throw new MeshOsSdkError("invalid_argument", `payloads: expected an array of Uint8Array; got ${describeValue(payloads)}`);
+    const problem = payloadsProblem(payloads);
+    if (problem) {
+      runtime.requireDaemon(daemonId); // a daemon that is nowhere is the first thing to say
+      throw problem;
     }
-    const bad = payloads.findIndex((p) => !(p instanceof Uint8Array));
-    if (bad >= 0) {
-      throw new MeshOsSdkError("invalid_argument", `payloads[${bad}]: expected a Uint8Array; got ${describeValue(payloads[bad])}`);
-    }
-    return runtime.ingestBatch(daemonId, payloads);
+    return runtime.ingestBatch(daemonId, payloads); // finds the daemon once: here, on a peer, or unknown_daemon
   }
 
   /**
@@ -379,9 +386,7 @@ export class MeshOsDaemonSdk {
    * a peer from now on. Ends when the daemon leaves its node or this SDK shuts down.
    */
   outputs(daemonId: bigint): AsyncIterable<CausalEvent> {
-    const runtime = this.#live();
-    runtime.requireDaemon(daemonId);
-    return runtime.outputs(daemonId);
+    return this.#live().outputs(daemonId);
   }
 
   /** A plain, JSON-serialisable view of the whole runtime. */
