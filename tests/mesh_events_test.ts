@@ -172,3 +172,23 @@ test("one daemon identity registered on two nodes is warned about once on each, 
   await a.shutdown();
   await b.shutdown();
 });
+
+test("a payload sent to a remote daemon is copied at once: the sender may reuse its buffer while the daemon's inbox is full", async () => {
+  const mesh = freshMesh();
+  const clock = new ManualClock();
+  const a = await node(1n, mesh, clock);
+  const b = await node(2n, mesh, clock, 4);
+  const seen: string[] = [];
+  const handle = await b.registerDaemon({ name: "slow", process: (e) => void seen.push(text(e.payload)) }, Identity.generate());
+  const buffer = bytes("0");
+  const sends = [];
+  for (let i = 0; i < 10; i++) {
+    buffer[0] = "0".charCodeAt(0) + i; // one buffer, rewritten before the peer can take the last sends
+    sends.push(a.ingest(handle.daemonId, buffer));
+  }
+  await until(clock, () => seen.length === 10);
+  await Promise.all(sends);
+  assert.deepEqual(seen, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+  await a.shutdown();
+  await b.shutdown();
+});

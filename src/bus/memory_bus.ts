@@ -152,7 +152,8 @@ export class MemoryBus implements MeshBus {
     const positions = this.#mesh!.positions;
     const position = (positions.get(daemonId) ?? 0n) + 1n;
     positions.set(daemonId, position);
-    return host.#take(daemonId, position, payloads.slice()).catch((err) => {
+    // Copied now: the peer may take them only later (its inbox full), after the caller reused its buffers.
+    return host.#take(daemonId, position, payloads.map((payload) => payload.slice())).catch((err) => {
       this.#stats.eventsFailed += payloads.length;
       throw new MeshOsSdkError("bus_unavailable", `send: daemon ${hexId(daemonId)} did not take ${payloads.length} event(s) (${(err as Error).message})`);
     });

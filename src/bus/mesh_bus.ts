@@ -100,7 +100,8 @@ export interface MeshBus {
   /**
    * Puts `payloads` on the bus for daemon `daemonId`, wherever it is hosted. Resolves once they
    * are durable on the bus (NATS: the JetStream acknowledgement); rejects with `bus_unavailable`
-   * when they are not. Calls in one turn share frames.
+   * when they are not. The bytes are copied before `send` returns (the caller may reuse its
+   * buffers at once, as with a local ingest). Calls in one turn share frames.
    */
   send(daemonId: bigint, payloads: readonly Uint8Array[]): Promise<void>;
   /** Takes the events sent to `daemonId`, which this node now hosts, to `deliver`, in order. */
