@@ -4,7 +4,8 @@
  * a direct call, so a heartbeat reaches every peer before `advertise` returns, and with no
  * network between the nodes every round trip reads 0 ms. Events sent to a daemon on another node
  * go straight to that node's delivery; with nothing durable in between, `send` resolves once the
- * daemon's inbox took them.
+ * daemon's inbox took them — so no frame is ever held for a replica (`acknowledge` has nothing to
+ * release), while replicas are kept, with their revisions, for every node of the mesh.
  *
  * @module
  */
@@ -17,9 +18,11 @@ import {
   type RequestHandler,
   type FrameDelivery,
   freshBusStats,
+  type HostOptions,
   type MeshBus,
   type MeshBusStats,
   type OutputWatcher,
+  type StoredReplica,
 } from "./mesh_bus.ts";
 import type { NodeAdvert } from "./node_advert.ts";
 import type { MeshFailure, MeshLogLine } from "./mesh_telemetry.ts";
@@ -34,6 +37,9 @@ interface Mesh {
   watchers: Map<bigint, Set<OutputWatcher>>;
   /** The mesh's audit trail, oldest first. */
   audit: Uint8Array[];
+  /** The latest replica of each daemon; revisions count up across the mesh, as a stream's sequence. */
+  replicas: Map<bigint, StoredReplica>;
+  lastRevision: bigint;
   /** Operators watching log lines and failures (`node` null: every node's). */
   logWatchers: Set<{ node: bigint | null; on: (lines: MeshLogLine[]) => void }>;
   failureWatchers: Set<{ node: bigint | null; on: (failure: MeshFailure) => void }>;
@@ -70,6 +76,8 @@ export class MemoryBus implements MeshBus {
   readonly #hosted = new Map<bigint, Hosted>();
   /** The audit trail of a node alone (a mesh keeps one for all its nodes). */
   readonly #ownAudit: Uint8Array[] = [];
+  /** The replicas of a node alone (a mesh keeps them for all its nodes). */
+  readonly #ownReplicas = { replicas: new Map<bigint, StoredReplica>(), lastRevision: 0n };
   readonly #served = new Map<NodeChannel, { handler: RequestHandler; tail: Promise<unknown> }>();
   #lastAdvert: NodeAdvert | null = null;
   #epochId: bigint | null = null;
@@ -97,6 +105,8 @@ export class MemoryBus implements MeshBus {
       positions: new Map(),
       watchers: new Map(),
       audit: [],
+      replicas: new Map(),
+      lastRevision: 0n,
       logWatchers: new Set(),
       failureWatchers: new Set(),
     };
@@ -159,8 +169,30 @@ export class MemoryBus implements MeshBus {
     });
   }
 
-  host(daemonId: bigint, deliver: FrameDelivery): void {
+  host(daemonId: bigint, deliver: FrameDelivery, _options?: HostOptions): void {
     this.#hosted.set(daemonId, { deliver, tail: Promise.resolve() });
+  }
+
+  acknowledge(_daemonId: bigint, _position: bigint): void {
+    // delivered frames are never held here: see the module note
+  }
+
+  replicate(daemonId: bigint, record: Uint8Array, expected: bigint): Promise<bigint | null> {
+    if (this.#closed) {
+      this.#stats.replicasFailed++;
+      return Promise.reject(new MeshOsSdkError("bus_unavailable", `replica: the bus is closed; daemon ${hexId(daemonId)} not replicated`));
+    }
+    const store = this.#mesh ?? this.#ownReplicas;
+    if ((store.replicas.get(daemonId)?.revision ?? 0n) !== expected) return Promise.resolve(null);
+    const revision = ++store.lastRevision;
+    store.replicas.set(daemonId, { record: record.slice(), revision });
+    this.#stats.replicasWritten++;
+    return Promise.resolve(revision);
+  }
+
+  readReplica(daemonId: bigint): Promise<StoredReplica | null> {
+    const stored = (this.#mesh ?? this.#ownReplicas).replicas.get(daemonId);
+    return Promise.resolve(stored ? { record: stored.record.slice(), revision: stored.revision } : null);
   }
 
   unhost(daemonId: bigint): void {

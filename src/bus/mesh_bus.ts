@@ -8,7 +8,14 @@
  * another node (a later issue) keeps its queue. Its outputs travel the same way back.
  *
  * Operator commands go to a node by its id and are answered by it; every command, accepted or
- * refused, leaves a record in the mesh's audit trail. Later work (daemon moves) adds methods here.
+ * refused, leaves a record in the mesh's audit trail.
+ *
+ * A movable daemon's replica — its last consistent state, chain heads and bus position — is kept
+ * on the bus too, one record per daemon with a revision that grows on each write. Every write
+ * names the revision it replaces, so exactly one node wins a race to take a daemon over, and a
+ * node that lost a daemon learns it on its next write. Frames a replicated daemon took stay
+ * unacknowledged until a replica covers them (`holdAcks`, `acknowledge`): when its node dies, the
+ * events after the replica are still on the bus for the node that restores it.
  *
  * @module
  */
@@ -51,6 +58,9 @@ export interface MeshBusStats {
   outputFramesFailed: number;
   /** Audit records this node could not append to the mesh's trail. */
   auditFailed: number;
+  /** Replicas of daemons hosted here written to the bus, and writes that failed. */
+  replicasWritten: number;
+  replicasFailed: number;
   /** Log-line messages and failures not shared with operators because the bus was disconnected. */
   telemetryDropped: number;
 }
@@ -82,6 +92,26 @@ export interface OutputWatcher {
   end(): void;
 }
 
+/** A daemon's replica as the bus stores it: the record and the revision that wrote it (from 1). */
+export interface StoredReplica {
+  record: Uint8Array;
+  revision: bigint;
+}
+
+/** How a node takes a daemon's frames. */
+export interface HostOptions {
+  /**
+   * Delivered frames stay unacknowledged until `acknowledge` covers them (a replicated daemon: a
+   * replica on the bus holds their events first). Without it a frame is acknowledged on delivery.
+   */
+  holdAcks?: boolean;
+  /**
+   * The daemon's last host died: the frames it held unacknowledged come again at once, rather than
+   * after the bus's acknowledgement wait.
+   */
+  takeOver?: boolean;
+}
+
 /** One node's connection to its mesh. */
 export interface MeshBus {
   readonly kind: MeshBusKind;
@@ -105,7 +135,17 @@ export interface MeshBus {
    */
   send(daemonId: bigint, payloads: readonly Uint8Array[]): Promise<void>;
   /** Takes the events sent to `daemonId`, which this node now hosts, to `deliver`, in order. */
-  host(daemonId: bigint, deliver: FrameDelivery): void;
+  host(daemonId: bigint, deliver: FrameDelivery, options?: HostOptions): void;
+  /** With `holdAcks`: every frame of `daemonId` delivered here up to `position` may leave the bus. */
+  acknowledge(daemonId: bigint, position: bigint): void;
+  /**
+   * Stores `record` as the replica of `daemonId` if the stored one is still at revision `expected`
+   * (0: none stored). Resolves with the new revision, or null when another node wrote one since;
+   * rejects with `bus_unavailable` when the bus did not store it.
+   */
+  replicate(daemonId: bigint, record: Uint8Array, expected: bigint): Promise<bigint | null>;
+  /** The stored replica of `daemonId`, null when none; `bus_unavailable` when the bus cannot say. */
+  readReplica(daemonId: bigint): Promise<StoredReplica | null>;
   /** Stops taking them (the daemon left this node); what is not delivered stays on the bus. */
   unhost(daemonId: bigint): void;
   /** Publishes outputs of a daemon hosted here to readers on other nodes (never waits). */
@@ -158,6 +198,8 @@ export function freshBusStats(): MeshBusStats {
     outputFramesPublished: 0,
     outputFramesFailed: 0,
     auditFailed: 0,
+    replicasWritten: 0,
+    replicasFailed: 0,
     telemetryDropped: 0,
   };
 }

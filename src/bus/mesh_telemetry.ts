@@ -18,17 +18,23 @@ export interface MeshLogLine {
   message: string;
 }
 
-/** Something that went wrong on a node. */
+/**
+ * Something that went wrong on a node: a daemon crashed, an event became a dead letter, a drain
+ * missed its deadline; a daemon was restored here after its node died (`failover`), or left here
+ * because another node took it over (`lost`).
+ */
 export interface MeshFailure {
   nodeId: bigint;
   daemonId: bigint | null;
-  kind: "crash" | "deadLetter" | "drainFailed";
+  kind: MeshFailureKind;
   detail: string;
   atMs: number;
 }
 
 const LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
-const FAILURES = ["crash", "deadLetter", "drainFailed"] as const;
+const FAILURES = ["crash", "deadLetter", "drainFailed", "failover", "lost"] as const;
+/** What kind of thing went wrong. */
+export type MeshFailureKind = typeof FAILURES[number];
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 

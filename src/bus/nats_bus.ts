@@ -16,6 +16,7 @@
  * - `command.<nodeId>` — request/reply: an operator's signed command, the node's reply;
  * - `migrate.<nodeId>` — request/reply: a daemon handed over by a draining peer;
  * - `audit` — the JetStream stream of the mesh's audit trail (`nats_audit_trail.ts`);
+ * - `replicas.<daemonId>` — the JetStream stream of movable daemons' replicas (`nats_replica_store.ts`);
  * - `logs.<nodeId>` / `failures.<nodeId>` — a node's log lines (one message per turn) and failures,
  *   for operators watching (`mesh_telemetry.ts`);
  * - `outputs.<daemonId>` — output frames of a daemon for readers on other nodes; an empty message
@@ -35,11 +36,14 @@ import {
   type RequestHandler,
   type FrameDelivery,
   freshBusStats,
+  type HostOptions,
   type MeshBus,
   type MeshBusStats,
   type OutputWatcher,
+  type StoredReplica,
 } from "./mesh_bus.ts";
 import { NatsEventStream } from "./nats_event_stream.ts";
+import { NatsReplicaStore } from "./nats_replica_store.ts";
 import { NatsAuditTrail } from "./nats_audit_trail.ts";
 import {
   decodeFailure,
@@ -88,6 +92,7 @@ export class NatsBus implements MeshBus {
   readonly #nc: NatsConnection;
   #events!: NatsEventStream;
   #audit!: NatsAuditTrail;
+  #replicas!: NatsReplicaStore;
   readonly #nodeId: bigint;
   readonly #now: () => number;
   readonly #table: PeerTable;
@@ -133,6 +138,7 @@ export class NatsBus implements MeshBus {
     try {
       bus.#events = await NatsEventStream.open(nc, options, bus.#stats);
       bus.#audit = await NatsAuditTrail.open(nc, options, bus.#stats);
+      bus.#replicas = await NatsReplicaStore.open(nc, options, bus.#stats);
     } catch (err) {
       await nc.close();
       throw err;
@@ -173,8 +179,21 @@ export class NatsBus implements MeshBus {
     return this.#events.send(daemonId, payloads);
   }
 
-  host(daemonId: bigint, deliver: FrameDelivery): void {
-    this.#events.host(daemonId, deliver);
+  host(daemonId: bigint, deliver: FrameDelivery, options?: HostOptions): void {
+    this.#events.host(daemonId, deliver, options);
+  }
+
+  acknowledge(daemonId: bigint, position: bigint): void {
+    this.#events.acknowledge(daemonId, position);
+  }
+
+  replicate(daemonId: bigint, record: Uint8Array, expected: bigint): Promise<bigint | null> {
+    if (this.#closed) return Promise.reject(new MeshOsSdkError("bus_unavailable", `replica: the bus is closed; daemon ${hexId(daemonId)} not replicated`));
+    return this.#replicas.write(daemonId, record, expected);
+  }
+
+  readReplica(daemonId: bigint): Promise<StoredReplica | null> {
+    return this.#replicas.read(daemonId);
   }
 
   unhost(daemonId: bigint): void {

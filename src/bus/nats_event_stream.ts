@@ -8,12 +8,20 @@
  * Guarantees, and what gives them:
  * - durable: `send` resolves on the stream's acknowledgement (after `replicas` servers stored it);
  * - in order: the consumer lets one frame be unacknowledged at a time (`max_ack_pending: 1`), so
- *   a redelivered frame is never overtaken by the next; frames keep events many to a message;
+ *   a redelivered frame is never overtaken by the next; frames keep events many to a message
+ *   (held frames below: the one being delivered is kept in progress, and a frame delivered again
+ *   after later ones is at or before a position already taken);
  * - once: a frame is acknowledged only after its delivery resolved, and a frame delivered again
  *   (its acknowledgement lost to a reconnect) carries the same stream sequence, which the
  *   receiving runtime recognises (`FrameDelivery`).
  *
  * The stream uses work-queue retention: an acknowledged frame is removed.
+ *
+ * A replicated daemon's frames are held (`HostOptions.holdAcks`): acknowledged only when
+ * `acknowledge` says a replica covers them, so its consumer lets up to {@link HELD_FRAMES} frames
+ * be unacknowledged, and a redelivered one — at or before a position taken — is recognised as
+ * before. A node taking over from a dead host (`takeOver`) deletes and recreates the consumer,
+ * so the frames the dead host held come at once instead of after their acknowledgement wait.
  *
  * @module
  */
@@ -34,7 +42,7 @@ import { MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
 import { byteLengthOf } from "../contract/byte_view.ts";
 import { hexId } from "../contract/u64.ts";
 import { decodePayloadFrame } from "./event_frame.ts";
-import type { FrameDelivery, MeshBusStats } from "./mesh_bus.ts";
+import type { FrameDelivery, HostOptions, MeshBusStats } from "./mesh_bus.ts";
 
 /** A frame is sent once it holds this many bytes (NATS' default max_payload is 1 MiB). */
 const FRAME_BYTES = 256 * 1024;
@@ -47,6 +55,10 @@ const WORKING_EVERY_MS = 500;
 /** Between attempts to set up a consumer while the servers are away (ms). */
 const RETRY_MS = 250;
 const NANOS_PER_MS = 1_000_000;
+/** Frames a replicated daemon's consumer may hold unacknowledged, waiting for a replica. */
+const HELD_FRAMES = 256;
+/** How often held frames are marked in progress, so the servers do not deliver them again (ms). */
+const HELD_WORKING_EVERY_MS = 1_000;
 
 /** A frame being filled: payloads are copied in as they are sent. */
 interface OpenFrame {
@@ -63,6 +75,9 @@ interface OpenFrame {
 interface Hosting {
   stopped: boolean;
   stop: (() => void) | null;
+  /** Delivered frames waiting for `acknowledge` (with `holdAcks`), oldest first; else null. */
+  held: JsMsg[] | null;
+  keepAlive: ReturnType<typeof setInterval> | null;
 }
 
 /** Where the stream lives and how it is replicated. */
@@ -90,6 +105,8 @@ export class NatsEventStream {
   readonly #stats: MeshBusStats;
   readonly #open = new Map<bigint, OpenFrame>();
   readonly #hosted = new Map<bigint, Hosting>();
+  /** Held frames of daemons no longer hosted here, still to be acknowledged by a last replica. */
+  readonly #released = new Map<bigint, JsMsg[]>();
   #closed = false;
 
   private constructor(nc: NatsConnection, jsm: JetStreamManager, options: EventStreamOptions, stats: MeshBusStats) {
@@ -137,19 +154,43 @@ export class NatsEventStream {
   }
 
   /** See `MeshBus.host`. */
-  host(daemonId: bigint, deliver: FrameDelivery): void {
+  host(daemonId: bigint, deliver: FrameDelivery, options: HostOptions = {}): void {
     this.unhost(daemonId);
-    const hosting: Hosting = { stopped: false, stop: null };
+    const held = options.holdAcks ? (this.#released.get(daemonId) ?? []) : null;
+    this.#released.delete(daemonId);
+    const hosting: Hosting = { stopped: false, stop: null, held, keepAlive: null };
+    if (held) {
+      hosting.keepAlive = setInterval(() => {
+        for (const msg of held) msg.working();
+      }, HELD_WORKING_EVERY_MS);
+    }
     this.#hosted.set(daemonId, hosting);
-    void this.#consume(daemonId, deliver, hosting);
+    void this.#consume(daemonId, deliver, hosting, options.takeOver === true);
   }
 
-  /** See `MeshBus.unhost`. */
+  /** See `MeshBus.acknowledge`. */
+  acknowledge(daemonId: bigint, position: bigint): void {
+    const held = this.#hosted.get(daemonId)?.held ?? this.#released.get(daemonId);
+    if (!held) return;
+    let kept = 0;
+    for (const msg of held) {
+      if (BigInt(msg.seq) <= position) msg.ack();
+      else held[kept++] = msg; // a frame delivered again may sit after later ones
+    }
+    held.length = kept;
+  }
+
+  /**
+   * See `MeshBus.unhost`. Held frames stay held (a replica may still cover them: a daemon moving
+   * away writes its last one after it stopped taking frames), until the daemon is hosted again.
+   */
   unhost(daemonId: bigint): void {
     const hosting = this.#hosted.get(daemonId);
     if (!hosting) return;
     hosting.stopped = true;
     hosting.stop?.();
+    if (hosting.keepAlive !== null) clearInterval(hosting.keepAlive);
+    if (hosting.held && hosting.held.length > 0) this.#released.set(daemonId, hosting.held);
     this.#hosted.delete(daemonId);
   }
 
@@ -220,11 +261,15 @@ export class NatsEventStream {
   }
 
   /** Hosts `daemonId`: its durable consumer, then each frame delivered and acknowledged in turn. */
-  async #consume(daemonId: bigint, deliver: FrameDelivery, hosting: Hosting): Promise<void> {
+  async #consume(daemonId: bigint, deliver: FrameDelivery, hosting: Hosting, takeOver: boolean): Promise<void> {
     const durable = `d_${daemonId}`;
     while (!hosting.stopped) {
       try {
-        await this.#ensureConsumer(daemonId, durable);
+        if (takeOver) {
+          await this.#jsm.consumers.delete(this.#stream, durable).catch(() => false); // missing is fine
+          takeOver = false;
+        }
+        await this.#ensureConsumer(daemonId, durable, hosting.held !== null);
         const consumer = await this.#js.consumers.get(this.#stream, durable);
         const messages = await consumer.consume({ max_messages: 16 });
         hosting.stop = () => void messages.stop();
@@ -260,25 +305,30 @@ export class NatsEventStream {
       clearInterval(keepAlive);
     }
     if (hosting.stopped) return false;
-    msg.ack();
+    if (hosting.held) hosting.held.push(msg);
+    else msg.ack();
     this.#stats.framesReceived++;
     this.#stats.eventsReceived += decoded.payloads.length;
     return true;
   }
 
-  async #ensureConsumer(daemonId: bigint, durable: string): Promise<void> {
-    const config = {
-      durable_name: durable,
-      filter_subject: `meshos.${this.#mesh}.events.${daemonId}`,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      max_ack_pending: 1,
-      ack_wait: ACK_WAIT_MS * NANOS_PER_MS,
-    };
+  /** The daemon's durable consumer, made or set to let one frame (or, held, many) be unacknowledged. */
+  async #ensureConsumer(daemonId: bigint, durable: string, holdAcks: boolean): Promise<void> {
+    const maxAckPending = holdAcks ? HELD_FRAMES : 1;
+    let existing: number | null = null;
     try {
-      await this.#jsm.consumers.info(this.#stream, durable);
+      existing = (await this.#jsm.consumers.info(this.#stream, durable)).config.max_ack_pending ?? null;
     } catch {
-      await this.#jsm.consumers.add(this.#stream, config);
+      await this.#jsm.consumers.add(this.#stream, {
+        durable_name: durable,
+        filter_subject: `meshos.${this.#mesh}.events.${daemonId}`,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        max_ack_pending: maxAckPending,
+        ack_wait: ACK_WAIT_MS * NANOS_PER_MS,
+      });
+      return;
     }
+    if (existing !== maxAckPending) await this.#jsm.consumers.update(this.#stream, durable, { max_ack_pending: maxAckPending });
   }
 }

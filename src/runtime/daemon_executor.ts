@@ -65,6 +65,11 @@ export interface SlotRun {
   failed(event: CausalEvent, attempts: number, reason: string): void;
   /** The execution died: `requeue` (oldest first) goes before everything kept; crash. */
   died(reason: string, requeue: readonly PendingEvent[]): void;
+  /**
+   * `event` succeeded, and the saved state (if the daemon snapshots) is the state right after it:
+   * a point a movable daemon can be restored at. Reported by executors of movable daemons.
+   */
+  settled(event: CausalEvent): void;
   /** The daemon's `snapshot()` was read after a batch that succeeded: its saved state. */
   stateSaved(reading: SavedStateReading): void;
   /** The latest health and saturation; each problem is logged once. */

@@ -60,6 +60,33 @@ export interface SlotOptions {
 }
 
 
+/**
+ * Where a movable daemon stands at its last consistent point: the state after `ingressHead` and
+ * every event before it, its output head then, and how far its queue on the bus that covers —
+ * every event of the frames up to `busPosition`, and the first `skipNext` of the next frame.
+ */
+export interface SettledPoint {
+  state: Uint8Array | null;
+  ingressHead: CausalEvent;
+  outputHead: CausalEvent | null;
+  busPosition: bigint;
+  skipNext: number;
+}
+
+/**
+ * A frame a movable daemon took from the bus that no settled point covers yet, with the inbox
+ * push counts its events got (an event's sequence is `#sequenceBase` + its push count: the ingress
+ * chain stamps in push order).
+ */
+interface TakenFrame {
+  position: bigint;
+  /** Events of the frame covered before it came (a restored point's `skipNext`), not taken again. */
+  skipped: number;
+  /** Runs of inbox pushes `[first, last]`: local ingests may come between them. */
+  runs: [number, number][];
+  complete: boolean;
+}
+
 /** One daemon inside the runtime. */
 export class DaemonSlot implements SlotRun {
   readonly daemonId: bigint;
@@ -81,6 +108,18 @@ export class DaemonSlot implements SlotRun {
   #savedState: Uint8Array | null = null;
   /** The bus position of the last frame the ingress chain took (0: none yet). */
   #busPosition = 0n;
+  /** Events of the next frame to skip: a restored point covered them already. */
+  #skipNext = 0;
+  // A movable daemon's settled point (see SettledPoint): the last event whose processing ended,
+  // the state and output head right after it, and the frames not yet wholly before it.
+  #sequenceBase = 0n;
+  #settledEvent: CausalEvent | null = null;
+  #settledState: Uint8Array | null = null;
+  #settledOutputHead: CausalEvent | null = null;
+  #coveredPosition = 0n;
+  #frames: TakenFrame[] = [];
+  /** Called after each event a movable daemon settled (the runtime replicates it from there). */
+  onSettled: (() => void) | null = null;
   #roomWaiters: (() => void)[] = [];
   #reportedProblems = new Set<string>();
   #processing = false; // canProcess() as of the last lifecycle change
@@ -111,7 +150,10 @@ export class DaemonSlot implements SlotRun {
     this.channel = options.channel;
     this.#ingress = new IngressStamper(host.ingressOrigin);
     this.#outputs = new OutputChain(daemonId, options.outputCapacity);
-    this.#retries = new RetryQueue(hexId(daemonId), (letter) => host.deadLetter(letter));
+    this.#retries = new RetryQueue(hexId(daemonId), (letter, event) => {
+      host.deadLetter(letter);
+      this.#settle(event); // ended too: the state it leaves is the last success's
+    });
     this.#pressure = new InboxPressure(options.inboxCapacity);
     this.#executor = options.executor(this);
     const now = host.clock.now();
@@ -175,15 +217,50 @@ export class DaemonSlot implements SlotRun {
       this.counters.redeliveriesSkipped++;
       return;
     }
-    let taken = 0;
+    let taken = Math.min(this.#skipNext, payloads.length);
+    this.counters.redeliveriesSkipped += taken;
+    this.#skipNext = 0;
+    const frame: TakenFrame | null = this.movable === null ? null : { position, skipped: taken, runs: [], complete: false };
+    if (frame) this.#frames.push(frame);
     for (;;) {
       this.#requireAccepting();
+      const before = this.#pushed;
       taken += this.#offer(taken === 0 ? payloads : payloads.slice(taken));
+      if (frame && this.#pushed > before) frame.runs.push([before + 1, this.#pushed]);
       if (taken === payloads.length) break;
       await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
     }
+    if (frame) frame.complete = true;
     this.counters.fromBus += payloads.length;
     this.#busPosition = position;
+  }
+
+  /**
+   * A movable daemon's last consistent point (see {@link SettledPoint}); the frames it covers
+   * wholly are forgotten. Null for a daemon that is not movable.
+   */
+  settledPoint(): SettledPoint | null {
+    if (this.movable === null) return null;
+    const head = this.#settledEvent ?? this.#ingress.head();
+    const settledPush = Number(head.sequence - this.#sequenceBase);
+    let covered = 0;
+    while (covered < this.#frames.length) {
+      const frame = this.#frames[covered];
+      if (!frame.complete || (frame.runs.length > 0 && frame.runs[frame.runs.length - 1][1] > settledPush)) break;
+      this.#coveredPosition = frame.position;
+      covered++;
+    }
+    this.#frames.splice(0, covered);
+    const partial = this.#frames[0];
+    let skipNext = partial ? partial.skipped : this.#skipNext;
+    for (const [first, last] of partial?.runs ?? []) skipNext += Math.max(0, Math.min(last, settledPush) - first + 1);
+    return {
+      state: this.#settledEvent ? this.#settledState : this.#savedState,
+      ingressHead: head,
+      outputHead: this.#settledEvent ? this.#settledOutputHead : this.#outputs.head,
+      busPosition: this.#coveredPosition,
+      skipNext,
+    };
   }
 
   /** Delivers a control event to `onControl` (dual delivery); a throw is logged, never fatal. */
@@ -216,13 +293,18 @@ export class DaemonSlot implements SlotRun {
   }
 
   /**
-   * Takes over a daemon moved from another node: both chains continue after the heads it had
-   * there, frames up to `busPosition` count as taken, and `state` (its last snapshot) is restored.
+   * Takes over a daemon moved from another node, or restored from its replica: both chains
+   * continue after `point`'s heads, frames up to its `busPosition` count as taken and the first
+   * `skipNext` events of the next one too, and its state (the last snapshot) is restored.
    */
-  continueFrom(ingressHead: CausalEvent, outputHead: CausalEvent | null, busPosition: bigint, state: Uint8Array | null): void {
+  continueFrom(point: SettledPoint): void {
+    const { ingressHead, outputHead, busPosition, state } = point;
     this.#ingress.adopt(ingressHead);
+    this.#sequenceBase = ingressHead.sequence - BigInt(this.#pushed);
     if (outputHead) this.#outputs.resume(outputHead);
     this.#busPosition = busPosition;
+    this.#coveredPosition = busPosition;
+    this.#skipNext = point.skipNext;
     if (state) {
       this.#savedState = state;
       this.#executor.restart(state);
@@ -278,6 +360,7 @@ export class DaemonSlot implements SlotRun {
         inboxCapacity: this.inboxCapacity,
       },
       backpressureLevel: context.backpressureLevel ?? null,
+      movable: this.movable === null ? null : { factory: this.movable, replica: null, movingTo: null, unplaced: null },
     };
   }
 
@@ -324,6 +407,10 @@ export class DaemonSlot implements SlotRun {
     if (count > 0) this.#wakeRoomWaiters();
   }
 
+  settled(event: CausalEvent): void {
+    this.#settle(event);
+  }
+
   completed(outputs: readonly Uint8Array[]): void {
     this.counters.processed++;
     if (outputs.length === 0) return;
@@ -366,6 +453,15 @@ export class DaemonSlot implements SlotRun {
   }
 
   // ── internals ─────────────────────────────────────────────────────────────────────────────
+
+  /** `event` and every one before it ended: a movable daemon's settled point moves to it. */
+  #settle(event: CausalEvent): void {
+    if (this.movable === null) return;
+    this.#settledEvent = event;
+    this.#settledState = this.#savedState;
+    this.#settledOutputHead = this.#outputs.head;
+    this.onSettled?.();
+  }
 
   /** Pushes the prefix of `payloads` the inbox has room for; returns how many. */
   #offer(payloads: readonly Uint8Array[]): number {

@@ -122,7 +122,7 @@ export class InThreadExecutor implements DaemonExecutor {
         return "async";
       }
       this.#run.completed(checkOutputs(result));
-      this.#saveState();
+      this.#saveState(event);
       return true;
     } catch (err) {
       this.#run.failed(event, priorAttempts + 1, thrownText(err));
@@ -132,10 +132,16 @@ export class InThreadExecutor implements DaemonExecutor {
 
   /**
    * After each event that succeeded: the daemon's `snapshot()`, so a restart restores
-   * exactly the events whose outputs were emitted — never a state from before some of them.
+   * exactly the events whose outputs were emitted — never a state from before some of them; and,
+   * when the state is the one right after `event`, that `event` settled.
    */
-  #saveState(): void {
-    if (typeof this.#daemon.snapshot === "function") this.#run.stateSaved(readSavedState(this.#daemon));
+  #saveState(event: CausalEvent): void {
+    if (typeof this.#daemon.snapshot === "function") {
+      const reading = readSavedState(this.#daemon);
+      this.#run.stateSaved(reading);
+      if (reading.problem !== null) return; // the saved state is older than this event
+    }
+    this.#run.settled(event);
   }
 
   /** Waits for an async `process()`; its outcome is reported as a synchronous one would be. */
@@ -157,7 +163,7 @@ export class InThreadExecutor implements DaemonExecutor {
         return;
       }
       this.#run.completed(outputs);
-      this.#saveState();
+      this.#saveState(event);
       this.wake();
     };
     try {

@@ -16,6 +16,10 @@
  * handed it → `DaemonSlot.deliverFrame` → the daemon's inbox. Outputs go back the other way:
  * `published` → `bus.publishOutputs` → `bus.watchOutputs` in a remote `outputs()` reader.
  *
+ * Where a daemon moves: a drain → `#onDrainStart` → `#moveOut` (hand-off of its settled point) →
+ * the peer's `#takeIn`. A node that dies: a peer's `#heartbeat` → `#failOver` → `#restore` from
+ * the replica its `DaemonReplicator` kept on the bus; the events after it are still on the bus.
+ *
  * @module
  */
 
@@ -36,7 +40,8 @@ import {
 import type { RestartBackoffConfig } from "../actors/restart_backoff.ts";
 import type { MeshBus } from "../bus/mesh_bus.ts";
 import type { NodeAdvert } from "../bus/node_advert.ts";
-import { decodeDaemonTransfer, type DaemonTransfer, encodeDaemonTransfer } from "../bus/daemon_transfer.ts";
+import type { MeshFailureKind } from "../bus/mesh_telemetry.ts";
+import { decodeDaemonTransfer, encodeDaemonTransfer } from "../bus/daemon_transfer.ts";
 import { checkDaemon } from "../contract/daemon_spec.ts";
 import { SDK_VERSION } from "../contract/sdk_version.ts";
 import { graceUntil } from "../contract/milliseconds.ts";
@@ -51,7 +56,9 @@ import { type ActionDispatcher, ActionQueue } from "./action_dispatcher.ts";
 import type { Clock, TimerId } from "./clock.ts";
 import { ControlRouter } from "./control_router.ts";
 import { CommandGate, DEFAULT_FRESHNESS_MS, type OperatorPolicy } from "./command_gate.ts";
-import { DaemonSlot, type SlotHost } from "./daemon_slot.ts";
+import { DaemonSlot, type SettledPoint, type SlotHost } from "./daemon_slot.ts";
+import { DaemonReplicator, DEFAULT_FAILOVER, type FailoverPolicy } from "./daemon_replicator.ts";
+import { placeDaemon, unfitReason } from "./daemon_placement.ts";
 import { hexId, isU64, randomU64, U64_EXPECTED } from "../contract/u64.ts";
 import type { ExecutorFactory } from "./daemon_executor.ts";
 import { InThreadExecutor } from "./in_thread_executor.ts";
@@ -94,10 +101,26 @@ export interface RuntimeParts {
   backendFallbacks?: readonly BackendFallback[];
   /** Who may send this node operator commands over the bus (default: no one). */
   operators?: OperatorPolicy;
+  /** How movable daemons are replicated and restored after their node died (null: never). */
+  failover?: FailoverPolicy | null;
+}
+
+/** How a daemon arrives from elsewhere: where it stood, and the replica revision now this node's. */
+interface ArrivingDaemon {
+  point: SettledPoint;
+  /** The stored replica this node owns (null: none, or not known — the replicator claims it). */
+  revision: bigint | null;
+  /** Its last host died: frames it held come again at once. */
+  takeOver: boolean;
 }
 
 /** How long a move waits for the peer to take the daemon (ms). */
 const MOVE_TIMEOUT_MS = 10_000;
+/**
+ * How long after a dead node's daemons fell due a node that placement did not choose waits
+ * before it restores them itself (the chosen one may see the mesh otherwise, or be gone too).
+ */
+const SECOND_CHANCE_MS = 3_000;
 
 /** A pending stop: resolves when the daemon acknowledges or the grace runs out. */
 interface PendingStop {
@@ -142,6 +165,16 @@ export class MeshRuntime implements SlotHost {
   readonly #factories = new Map<string, () => unknown>();
   /** Movable daemons on their way to a peer (id → target node). */
   readonly #moving = new Map<bigint, bigint>();
+  /** Why each movable daemon that stayed through a drain could not be placed. */
+  readonly #unplaced = new Map<bigint, string>();
+  readonly #failover: FailoverPolicy | null;
+  /** The replica writer of each hosted movable daemon (with failover on). */
+  readonly #replicators = new Map<bigint, DaemonReplicator>();
+  /** When each Unreachable peer was first seen so (by its epoch: a restarted node is another). */
+  readonly #unreachableSince = new Map<bigint, { epochId: bigint; sinceMs: number }>();
+  /** Daemons of dead peers being restored here now, and those looked at that are not this node's to restore. */
+  readonly #restoring = new Set<bigint>();
+  readonly #notRestorable = new Set<string>();
   #tickWaiters: (() => void)[] = [];
   #hostStatsRead: { atMs: number; stats: HostStats } | null = null;
   #closed = false;
@@ -155,6 +188,7 @@ export class MeshRuntime implements SlotHost {
     this.epochId = randomU64();
     this.bus = parts.bus;
     this.backendFallbacks = parts.backendFallbacks ?? [];
+    this.#failover = parts.failover === undefined ? DEFAULT_FAILOVER : parts.failover;
     // Freshness is real time: operators issue commands on their own machines' clocks.
     const operators = parts.operators ?? { trusted: [], freshnessMs: DEFAULT_FRESHNESS_MS };
     this.commands = new CommandGate(this, parts.bus, operators, () => Date.now());
@@ -199,7 +233,7 @@ export class MeshRuntime implements SlotHost {
   register(
     daemonId: bigint,
     spec: DaemonSpec,
-    options: { worker?: LoadedDaemonWorker; movable?: string; movedIn?: DaemonTransfer } = {},
+    options: { worker?: LoadedDaemonWorker; movable?: string; arriving?: ArrivingDaemon } = {},
   ): DaemonSlot {
     if (this.#slots.has(daemonId)) {
       throw new MeshOsSdkError(
@@ -219,10 +253,11 @@ export class MeshRuntime implements SlotHost {
       executor: executorFor(spec, options.worker, this.clock),
       movable: options.movable ?? null,
     });
-    const moved = options.movedIn;
-    if (moved) slot.continueFrom(moved.ingressHead, moved.outputHead, moved.busPosition, moved.state);
+    const arriving = options.arriving;
+    if (arriving) slot.continueFrom(arriving.point);
     this.#slots.set(daemonId, slot);
-    this.#hostOnBus(slot);
+    if (slot.movable !== null && this.#failover !== null && !this.bus.solitary) this.#replicate(slot, arriving?.revision ?? null);
+    this.#hostOnBus(slot, arriving?.takeOver ?? false);
     const hex = hexId(daemonId);
     if (this.#stoppedRows.some((row) => row.daemonId === hex)) this.#stoppedRows = this.#stoppedRows.filter((row) => row.daemonId !== hex);
     this.log(LOG_INFO, daemonId, `daemon "${spec.name}" registered`);
@@ -292,9 +327,16 @@ export class MeshRuntime implements SlotHost {
     const remote = this.#remoteHost(daemonId);
     const stream = new OutputStream(this.#parts.outputCapacity);
     this.#remoteReaders.add(stream);
+    // A daemon restored after its node died emits again what followed its replica: the same
+    // chain positions, each passed on once.
+    let last = -1n;
     const unwatch = this.bus.watchOutputs(remote, {
       events: (events) => {
-        for (const event of events) stream.push(event);
+        for (const event of events) {
+          if (event.sequence <= last) continue;
+          last = event.sequence;
+          stream.push(event);
+        }
       },
       end: () => stream.end(),
     });
@@ -319,6 +361,9 @@ export class MeshRuntime implements SlotHost {
     const slot = this.#slots.get(daemonId);
     if (!slot) return;
     this.bus.unhost(daemonId);
+    this.#replicators.get(daemonId)?.stop();
+    this.#replicators.delete(daemonId);
+    this.#unplaced.delete(daemonId);
     this.bus.endOutputs(daemonId);
     this.router.unregister(daemonId);
     slot.close();
@@ -461,6 +506,7 @@ export class MeshRuntime implements SlotHost {
       const own = slot.tick(now);
       if (own) this.router.route(slot.daemonId, own);
     }
+    for (const replicator of this.#replicators.values()) replicator.tick(now);
     this.#samplePressure();
     this.#reconcile();
     const waiters = this.#tickWaiters;
@@ -476,6 +522,7 @@ export class MeshRuntime implements SlotHost {
   /** The whole runtime as plain data. */
   snapshot(): RuntimeSnapshot {
     const view = this.maintenanceView();
+    const adverts = new Map(this.bus.peerAdverts(this.clock.now()).map(({ advert }) => [advert.nodeId, advert]));
     const ring = this.#logRing;
     return {
       nodeId: hexId(this.config.thisNode),
@@ -499,7 +546,7 @@ export class MeshRuntime implements SlotHost {
         release: this.config.backpressureRelease,
       },
       eventQueue: { depth: this.#events.depth, capacity: this.#events.capacity, rejected: this.#events.rejected },
-      daemons: [...[...this.#slots.values()].map((slot) => slot.describe()), ...this.#stoppedRows],
+      daemons: [...[...this.#slots.values()].map((slot) => this.#describe(slot)), ...this.#stoppedRows],
       droppedControlEvents: this.router.droppedTotal,
       liveDaemonWorkers: liveDaemonWorkers(),
       log: {
@@ -528,7 +575,7 @@ export class MeshRuntime implements SlotHost {
         bus: this.bus.kind,
         name: this.bus.mesh,
         ...this.bus.stats(),
-        peers: [...this.peers()].map(([nodeId, peer]) => peerRow(nodeId, peer)),
+        peers: [...this.peers()].map(([nodeId, peer]) => peerRow(nodeId, peer, adverts.get(nodeId))),
       },
     };
   }
@@ -562,7 +609,20 @@ export class MeshRuntime implements SlotHost {
     return this.#actions.depth + (this.#actions.busy ? 1 : 0);
   }
 
-  #shareFailure(daemonId: bigint | null, kind: "crash" | "deadLetter" | "drainFailed", detail: string): void {
+  /** A daemon's snapshot row, with where a movable one stands in the mesh. */
+  #describe(slot: DaemonSlot): DaemonSnapshot {
+    const row = slot.describe();
+    if (row.movable) {
+      const stored = this.#replicators.get(slot.daemonId)?.stored;
+      const target = this.#moving.get(slot.daemonId);
+      row.movable.replica = stored ? { revision: String(stored.revision), busPosition: String(stored.busPosition), atMs: stored.atMs } : null;
+      row.movable.movingTo = target === undefined ? null : hexId(target);
+      row.movable.unplaced = this.#unplaced.get(slot.daemonId) ?? null;
+    }
+    return row;
+  }
+
+  #shareFailure(daemonId: bigint | null, kind: MeshFailureKind, detail: string): void {
     if (!this.bus.solitary) this.bus.publishFailure({ nodeId: this.config.thisNode, daemonId, kind, detail, atMs: this.clock.wallMs() });
   }
 
@@ -599,16 +659,21 @@ export class MeshRuntime implements SlotHost {
     for (const slot of this.#slots.values()) saturation += slot.saturation;
     const mean = this.#slots.size === 0 ? 0 : saturation / this.#slots.size;
     this.#saturationTrend += SATURATION_TREND_WEIGHT * (mean - this.#saturationTrend);
-    this.#warnDoubleHosted();
+    const adverts = this.bus.solitary ? [] : this.bus.peerAdverts(this.clock.now());
+    this.#warnDoubleHosted(new Set(adverts.filter((a) => a.health === "Unreachable").map((a) => a.advert.nodeId)));
+    this.#failOver(adverts);
     this.#advertise();
     this.#heartbeatTimer = this.clock.setTimer(() => this.#heartbeat(), HEARTBEAT_MS);
   }
 
-  /** A daemon id registered here and on a peer shares one queue on the bus: say so, once per id. */
-  #warnDoubleHosted(): void {
+  /**
+   * A daemon id registered here and on a peer shares one queue on the bus: say so, once per id.
+   * An `unreachable` peer's last advert does not count (this node may have restored its daemons).
+   */
+  #warnDoubleHosted(unreachable: ReadonlySet<bigint>): void {
     for (const id of this.#slots.keys()) {
       const peer = this.bus.hostOf(id);
-      if (peer === null || this.#doubleHosted.has(id)) continue;
+      if (peer === null || unreachable.has(peer) || this.#doubleHosted.has(id)) continue;
       this.#doubleHosted.add(id);
       this.log(LOG_WARN, id, `daemon ${hexId(id)} is also registered on node ${hexId(peer)}: events sent to it are split between the two nodes; register each identity on one node only`);
     }
@@ -697,7 +762,9 @@ export class MeshRuntime implements SlotHost {
           void this.#moveOut(slot, target, deadline);
           continue;
         }
-        this.log(LOG_WARN, slot.daemonId, `movable daemon "${slot.spec.name}" stays and drains here: no healthy, active, uncordoned peer has factory "${slot.movable}" and its required capabilities`);
+        const why = `no healthy, active, uncordoned peer has factory "${slot.movable}" and its required capabilities`;
+        this.#unplaced.set(slot.daemonId, why);
+        this.log(LOG_WARN, slot.daemonId, `movable daemon "${slot.spec.name}" stays and drains here: ${why}`);
       }
       this.#startDrain(slot, deadline, now);
     }
@@ -709,37 +776,51 @@ export class MeshRuntime implements SlotHost {
     if (slot.actor.getSnapshot().can({ type: "drain.start", deadline, now })) slot.actor.send({ type: "drain.start", deadline, now });
   }
 
-  /** The bus hands this node the events sent to `slot`'s daemon. */
-  #hostOnBus(slot: DaemonSlot): void {
-    this.bus.host(slot.daemonId, (position, payloads) => slot.deliverFrame(position, payloads));
+  /**
+   * The bus hands this node the events sent to `slot`'s daemon; a replicated daemon's frames are
+   * held until a replica covers them. `takeOver`: its last host died holding some.
+   */
+  #hostOnBus(slot: DaemonSlot, takeOver = false): void {
+    const holdAcks = this.#replicators.has(slot.daemonId);
+    this.bus.host(slot.daemonId, (position, payloads) => slot.deliverFrame(position, payloads), { holdAcks, takeOver });
   }
 
-  /**
-   * Where a movable daemon goes: a Healthy, Active, uncordoned peer with its factory and every
-   * required capability; among those, the most optional capabilities, then the fewest daemons
-   * (load spread by count), then the lowest node id. Null when none qualifies.
-   */
+  /** Starts replicating a movable daemon hosted here (`revision`: the replica it owns, if known). */
+  #replicate(slot: DaemonSlot, revision: bigint | null): void {
+    const id = slot.daemonId;
+    const replicator = new DaemonReplicator({
+      bus: this.bus,
+      slot,
+      nodeId: this.config.thisNode,
+      policy: this.#failover!,
+      now: () => this.clock.now(),
+      onLost: () => {
+        if (this.#slots.get(id) !== slot) return;
+        const why = `another node took daemon "${slot.spec.name}" over (its replica on the bus was rewritten): it leaves this node`;
+        this.log(LOG_WARN, id, why);
+        this.#shareFailure(id, "lost", why);
+        this.unregister(id);
+      },
+      onWriteFailed: (why) => this.log(LOG_WARN, id, `daemon "${slot.spec.name}" could not be replicated (${why}); its frames stay held on the bus until a replica covers them`),
+    }, revision);
+    this.#replicators.set(id, replicator);
+    slot.onSettled = () => replicator.settled();
+  }
+
+  /** Where a movable daemon goes when this node drains: see `placeDaemon`; moves under way count. */
   #placeFor(slot: DaemonSlot): bigint | null {
-    const { requiredCapabilities, optionalCapabilities } = slot.spec;
-    const candidates = this.bus.peerAdverts(this.clock.now()).filter(({ advert, health }) =>
-      health === "Healthy" && advert.maintenance === "Active" && !advert.cordoned &&
-      advert.factories.includes(slot.movable!) && requiredCapabilities.every((c) => advert.capabilitySet.includes(c))
-    );
-    const optional = (caps: readonly string[]) => optionalCapabilities.filter((c) => caps.includes(c)).length;
+    const healthy = this.bus.peerAdverts(this.clock.now()).filter(({ health }) => health === "Healthy").map(({ advert }) => advert);
     // Daemons this drain already sent a peer count as its own: the moves spread.
-    const load = (node: bigint, daemons: number) => daemons + [...this.#moving.values()].filter((t) => t === node).length;
-    candidates.sort((a, b) =>
-      optional(b.advert.capabilitySet) - optional(a.advert.capabilitySet) ||
-      load(a.advert.nodeId, a.advert.daemons.length) - load(b.advert.nodeId, b.advert.daemons.length) ||
-      (a.advert.nodeId < b.advert.nodeId ? -1 : 1)
-    );
-    return candidates[0]?.advert.nodeId ?? null;
+    const extra = (node: bigint) => [...this.#moving.values()].filter((t) => t === node).length;
+    return placeDaemon(slot.spec, slot.movable!, healthy, extra);
   }
 
   /**
    * Moves a daemon to `target`: stop taking its events from the bus (they wait there), let every
-   * event already here be processed, hand over its state and chain heads, and leave once the peer
-   * took it. If the peer refuses or cannot be reached, the daemon is hosted here again and drains.
+   * event already here be processed, hand over its settled point (a replicated daemon's replica
+   * names `target` from then on) and leave once the peer took it. If the peer refuses or cannot be
+   * reached, the daemon is hosted here again and drains — unless the peer wrote its replica since
+   * (it took the daemon and its answer was lost): then it runs there.
    */
   async #moveOut(slot: DaemonSlot, target: bigint, deadline: number): Promise<void> {
     const id = slot.daemonId;
@@ -749,17 +830,19 @@ export class MeshRuntime implements SlotHost {
       await new Promise<void>((resolve) => this.#tickWaiters.push(resolve));
     }
     if (this.#closed || this.#slots.get(id) !== slot) return void this.#moving.delete(id);
-    const transfer = encodeDaemonTransfer({
-      daemonId: id,
-      factory: slot.movable!,
-      state: slot.savedState,
-      ingressHead: slot.ingressHead(),
-      outputHead: slot.outputHead,
-      busPosition: slot.busPosition,
-    });
+    const replicator = this.#replicators.get(id);
     let refusal: string | null = slot.depth > 0 ? `its inbox did not empty before the drain deadline` : null;
+    let handedOff: bigint | null = null;
     if (refusal === null) {
       try {
+        // Not replicated, its frames were acknowledged as they came: everything taken goes with it.
+        let point: SettledPoint = { state: slot.savedState, ingressHead: slot.ingressHead(), outputHead: slot.outputHead, busPosition: slot.busPosition, skipNext: 0 };
+        if (replicator) {
+          const handOff = await replicator.handOff(target);
+          if (handOff === null) return void this.#moving.delete(id); // lost to another node: onLost unregistered it
+          ({ point, revision: handedOff } = handOff);
+        }
+        const transfer = encodeDaemonTransfer({ daemonId: id, hostNode: target, factory: slot.movable!, ...point });
         const reply = JSON.parse(new TextDecoder().decode(await this.bus.request("migrate", target, transfer, MOVE_TIMEOUT_MS)));
         if (reply.ok !== true) refusal = String(reply.message);
       } catch (err) {
@@ -768,7 +851,13 @@ export class MeshRuntime implements SlotHost {
     }
     this.#moving.delete(id);
     if (this.#closed || this.#slots.get(id) !== slot) return;
+    if (refusal !== null && replicator && handedOff !== null && !(await this.#reclaim(replicator, handedOff))) {
+      this.log(LOG_INFO, id, `daemon "${slot.spec.name}" moved to node ${hexId(target)}: its answer was lost (${refusal}), but it wrote the daemon's replica`);
+      refusal = null;
+    }
+    if (this.#closed || this.#slots.get(id) !== slot) return;
     if (refusal !== null) {
+      this.#unplaced.set(id, `the move to node ${hexId(target)} failed: ${refusal}`);
       this.log(LOG_WARN, id, `daemon "${slot.spec.name}" could not move to node ${hexId(target)} (${refusal}); it drains here`);
       this.#hostOnBus(slot);
       this.#startDrain(slot, deadline, this.clock.now());
@@ -779,9 +868,25 @@ export class MeshRuntime implements SlotHost {
     this.unregister(id);
   }
 
-  /** A peer hands over a movable daemon: build it with our factory, continue it, take its queue. */
-  #takeIn(request: Uint8Array): Promise<Uint8Array> {
-    const answer = (ok: boolean, message: string) => Promise.resolve(new TextEncoder().encode(JSON.stringify({ ok, message })));
+  /** Takes a handed-off daemon back; true unless the target wrote its replica since. Retries while the bus is away. */
+  async #reclaim(replicator: DaemonReplicator, handedOff: bigint): Promise<boolean> {
+    for (;;) {
+      try {
+        return await replicator.reclaim(handedOff);
+      } catch (err) {
+        if (this.#closed) return true;
+        this.log(LOG_WARN, null, `taking a daemon back after a failed move: ${thrownText(err)}; trying again`);
+        await new Promise<void>((resolve) => this.#tickWaiters.push(resolve));
+      }
+    }
+  }
+
+  /**
+   * A peer hands over a movable daemon: build it with our factory, continue it, take its queue.
+   * A replicated one's replica names this node already (the hand-off): this node owns it from then.
+   */
+  async #takeIn(request: Uint8Array): Promise<Uint8Array> {
+    const answer = (ok: boolean, message: string) => new TextEncoder().encode(JSON.stringify({ ok, message }));
     const decoded = decodeDaemonTransfer(request);
     if ("problem" in decoded) return answer(false, decoded.problem);
     const { transfer } = decoded;
@@ -790,8 +895,18 @@ export class MeshRuntime implements SlotHost {
     if (this.#closed || this.#cordoned || this.maintenanceView().kind !== "Active") {
       return answer(false, `node ${hexId(this.config.thisNode)} is ${this.#cordoned ? "cordoned" : this.maintenanceView().kind}`);
     }
+    let revision: bigint | null = null;
+    if (this.#failover !== null) {
+      try {
+        const stored = await this.bus.readReplica(transfer.daemonId);
+        const record = stored && decodeDaemonTransfer(stored.record);
+        if (record && "transfer" in record && record.transfer.hostNode === this.config.thisNode) revision = stored.revision;
+      } catch (err) {
+        return answer(false, `node ${hexId(this.config.thisNode)} cannot read the daemon's replica: ${thrownText(err)}`);
+      }
+    }
     try {
-      this.register(transfer.daemonId, checkDaemon(factory()), { movable: transfer.factory, movedIn: transfer });
+      this.register(transfer.daemonId, checkDaemon(factory()), { movable: transfer.factory, arriving: { point: transfer, revision, takeOver: false } });
     } catch (err) {
       return answer(false, thrownText(err));
     }
@@ -799,7 +914,72 @@ export class MeshRuntime implements SlotHost {
     return answer(true, "taken");
   }
 
+  /**
+   * Failover, once per heartbeat: the movable daemons of every peer Unreachable for the policy's
+   * `afterUnreachableMs` are restored where placement puts them — by that node at once, by any
+   * other fit node `SECOND_CHANCE_MS` later if still nobody has.
+   */
+  #failOver(adverts: readonly { advert: NodeAdvert; health: string }[]): void {
+    if (this.#failover === null || this.#closed) return;
+    const now = this.clock.now();
+    for (const { advert, health } of adverts) {
+      const node = advert.nodeId;
+      if (health !== "Unreachable") {
+        this.#unreachableSince.delete(node);
+        continue;
+      }
+      let since = this.#unreachableSince.get(node);
+      if (since?.epochId !== advert.epochId) this.#unreachableSince.set(node, since = { epochId: advert.epochId, sinceMs: now });
+      const overdueMs = now - since.sinceMs - this.#failover.afterUnreachableMs;
+      if (overdueMs < 0) continue;
+      for (const id of advert.daemons) {
+        const key = `${advert.epochId}:${id}`;
+        if (this.#slots.has(id) || this.#restoring.has(id) || this.#notRestorable.has(key) || this.bus.hostOf(id) !== node) continue;
+        void this.#restore(id, advert, key, overdueMs >= SECOND_CHANCE_MS, adverts);
+      }
+    }
+  }
+
+  /** Restores daemon `id` of the dead node `dead` here from its replica, if it is this node's to restore. */
+  async #restore(
+    id: bigint,
+    dead: NodeAdvert,
+    key: string,
+    overdue: boolean,
+    adverts: readonly { advert: NodeAdvert; health: string }[],
+  ): Promise<void> {
+    this.#restoring.add(id);
+    try {
+      const stored = await this.bus.readReplica(id);
+      const decoded = stored && decodeDaemonTransfer(stored.record);
+      // No replica: not a movable daemon (or not replicated); another host named: restored already.
+      if (!stored || !decoded || "problem" in decoded || decoded.transfer.hostNode !== dead.nodeId) return void this.#notRestorable.add(key);
+      const { transfer } = decoded;
+      const factory = this.#factories.get(transfer.factory);
+      if (!factory || this.#closed) return void this.#notRestorable.add(key);
+      const spec = checkDaemon(factory());
+      const self = this.#advert();
+      if (unfitReason(self, spec, transfer.factory) !== null) return; // perhaps later (uncordoned, back to Active)
+      const healthy = adverts.filter(({ health }) => health === "Healthy").map(({ advert }) => advert);
+      if (placeDaemon(spec, transfer.factory, [self, ...healthy]) !== this.config.thisNode && !overdue) return;
+      const claimed = { ...transfer, hostNode: this.config.thisNode };
+      const revision = await this.bus.replicate(id, encodeDaemonTransfer(claimed), stored.revision);
+      if (revision === null) return void this.#notRestorable.add(key); // another node restored it first
+      if (this.#closed || this.#slots.has(id)) return;
+      this.register(id, spec, { movable: transfer.factory, arriving: { point: transfer, revision, takeOver: true } });
+      const detail = `daemon "${spec.name}" restored here from its replica: node ${hexId(dead.nodeId)} is unreachable; ` +
+        `the events after bus position ${transfer.busPosition} (skipping ${transfer.skipNext}) are taken again`;
+      this.log(LOG_WARN, id, detail);
+      this.#shareFailure(id, "failover", detail);
+    } catch (err) {
+      this.log(LOG_WARN, id, `restoring daemon ${hexId(id)} of node ${hexId(dead.nodeId)} failed: ${thrownText(err)}; trying again`);
+    } finally {
+      this.#restoring.delete(id);
+    }
+  }
+
   #resumeDaemons(): void {
+    this.#unplaced.clear();
     const now = this.clock.now();
     for (const slot of this.#slots.values()) slot.actor.send({ type: "resume", now });
   }
@@ -842,7 +1022,7 @@ function inboxBytesFor(records: number): number {
   return 2 ** Math.ceil(Math.log2(wanted));
 }
 
-function peerRow(nodeId: bigint, peer: PeerSnapshot): PeerRow {
+function peerRow(nodeId: bigint, peer: PeerSnapshot, advert: NodeAdvert | undefined): PeerRow {
   const n = (value: bigint | null) => (value === null ? null : Number(value));
   return {
     nodeId: hexId(nodeId),
@@ -857,6 +1037,8 @@ function peerRow(nodeId: bigint, peer: PeerSnapshot): PeerRow {
     saturationTrend: peer.saturationTrend,
     capabilitySet: [...peer.capabilitySet],
     softwareVersion: peer.softwareVersion,
+    daemons: (advert?.daemons ?? []).map(hexId),
+    cordoned: advert?.cordoned ?? false,
   };
 }
 

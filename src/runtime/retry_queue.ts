@@ -17,11 +17,11 @@ export const MAX_PROCESS_ATTEMPTS = 3;
 /** The ordered list of events waiting for a `process()` that succeeds. */
 export class RetryQueue {
   readonly #daemonId: string;
-  readonly #deadLetter: (letter: DeadLetterSnapshot) => void;
+  readonly #deadLetter: (letter: DeadLetterSnapshot, event: CausalEvent) => void;
   #pending: PendingEvent[] = [];
 
-  /** `daemonId` is the hex id dead letters name; `deadLetter` receives each one. */
-  constructor(daemonId: string, deadLetter: (letter: DeadLetterSnapshot) => void) {
+  /** `daemonId` is the hex id dead letters name; `deadLetter` receives each one, and its event. */
+  constructor(daemonId: string, deadLetter: (letter: DeadLetterSnapshot, event: CausalEvent) => void) {
     this.#daemonId = daemonId;
     this.#deadLetter = deadLetter;
   }
@@ -58,7 +58,7 @@ export class RetryQueue {
         payloadBase64: bytesToBase64(item.event.payload),
         attempts: item.attempts,
         error: reason,
-      });
+      }, item.event);
     }
     this.#pending.unshift(...again);
   }

@@ -43,13 +43,27 @@ export interface DaemonSnapshot {
     discardedOnStop: number;
     /** Of `ingested`, events that came over the bus from other nodes. */
     fromBus: number;
-    /** Frames the bus delivered again that the daemon had already taken (not taken twice). */
+    /**
+     * Frames the bus delivered again that the daemon had already taken, and events of the first
+     * frame after a restored replica that its state covered already: not taken twice.
+     */
     redeliveriesSkipped: number;
     outputsDropped: number;
     inboxDepth: number;
     inboxCapacity: number;
   };
   backpressureLevel: number | null;
+  /**
+   * A movable daemon (`registerMovable`): the factory a peer builds it with, its last replica on the
+   * bus (failover), the node it is moving to now, and why a drain could not place it. Null for a
+   * daemon that stays where it was registered.
+   */
+  movable: {
+    factory: string;
+    replica: { revision: string; busPosition: string; atMs: number } | null;
+    movingTo: string | null;
+    unplaced: string | null;
+  } | null;
 }
 
 /** A log ring record in the snapshot. */
@@ -128,4 +142,8 @@ export interface PeerRow {
   saturationTrend: number | null;
   capabilitySet: string[];
   softwareVersion: string | null;
+  /** The daemons the peer's last heartbeat says it hosts (hex ids): where each daemon lives. */
+  daemons: string[];
+  /** Whether the peer is cordoned (no daemon is placed on it). */
+  cordoned: boolean;
 }

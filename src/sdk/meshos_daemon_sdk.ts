@@ -15,6 +15,7 @@ import { Identity } from "../identity/identity.ts";
 import { isOperatorKey } from "../identity/operator_identity.ts";
 import { type Milliseconds, toMilliseconds } from "../contract/milliseconds.ts";
 import { DEFAULT_FRESHNESS_MS, type OperatorPolicy } from "../runtime/command_gate.ts";
+import { DEFAULT_FAILOVER, type FailoverPolicy } from "../runtime/daemon_replicator.ts";
 import { type ActionDispatcher, LoggingDispatcher } from "../runtime/action_dispatcher.ts";
 import { type Clock, isClock, systemClock } from "../runtime/clock.ts";
 import { MeshRuntime } from "../runtime/mesh_runtime.ts";
@@ -76,6 +77,14 @@ export interface MeshOsDaemonSdkOptions {
    * clock (default 30 s). Without it no remote command is accepted (each refusal is audited).
    */
   operators?: { trusted: string[]; freshnessMs?: Milliseconds };
+  /**
+   * How movable daemons (`registerMovable`) outlive their node: a replica of each goes to the bus
+   * every `replicateEveryEvents` events (default 1000) or `replicateEveryMs` (default 1000) when
+   * any came; once their node has been Unreachable (5 s without a heartbeat) for
+   * `afterUnreachableMs` more (default 1000), a peer restores them from it and takes the events
+   * after it again from the bus. `false`: never replicated, never restored.
+   */
+  failover?: { replicateEveryEvents?: number; replicateEveryMs?: Milliseconds; afterUnreachableMs?: Milliseconds } | false;
 }
 
 /**
@@ -95,6 +104,7 @@ const START_OPTION_KEYS = Object.keys(
     dataDir: true,
     backendNotice: true,
     operators: true,
+    failover: true,
   } satisfies Record<keyof MeshOsDaemonSdkOptions, true>,
 );
 
@@ -130,6 +140,23 @@ function resolveOperators(value: unknown): OperatorPolicy | undefined {
   });
   const freshnessMs = option.freshnessMs === undefined ? DEFAULT_FRESHNESS_MS : toMilliseconds("invalid_config", "operators.freshnessMs", option.freshnessMs, 1);
   return { trusted: [...option.trusted] as string[], freshnessMs };
+}
+
+/** The `failover` start option, checked: `invalid_config` naming the field otherwise; null when off. */
+function resolveFailover(value: unknown): FailoverPolicy | null {
+  if (value === undefined) return DEFAULT_FAILOVER;
+  if (value === false) return null;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new MeshOsSdkError("invalid_config", `failover: expected an object or false; got ${describeValue(value)}`);
+  }
+  const option = value as Record<string, unknown>;
+  rejectUnknownKeys("failover", option, ["replicateEveryEvents", "replicateEveryMs", "afterUnreachableMs"]);
+  const ms = (key: string, fallback: number, min: number) => option[key] === undefined ? fallback : toMilliseconds("invalid_config", `failover.${key}`, option[key], min);
+  return {
+    everyEvents: resolveCount("failover.replicateEveryEvents", option.replicateEveryEvents, DEFAULT_FAILOVER.everyEvents),
+    everyMs: ms("replicateEveryMs", DEFAULT_FAILOVER.everyMs, 1),
+    afterUnreachableMs: ms("afterUnreachableMs", DEFAULT_FAILOVER.afterUnreachableMs, 0),
+  };
 }
 
 /** Fallback notices already printed in this process (each once). */
@@ -214,6 +241,7 @@ export class MeshOsDaemonSdk {
       throw new MeshOsSdkError("invalid_config", `backendNotice: expected true or false; got ${describeValue(options.backendNotice)}`);
     }
     const operators = resolveOperators(options.operators);
+    const failover = resolveFailover(options.failover);
     const busChoice = resolveBusOption(options.bus);
     const dataDir = resolveDataDir(options.dataDir);
     const backendFallbacks: BackendFallback[] = [];
@@ -240,6 +268,7 @@ export class MeshOsDaemonSdk {
         backoff,
         backendFallbacks,
         operators,
+        failover,
       });
     } catch (err) {
       await bus.close();

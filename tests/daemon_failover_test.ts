@@ -1,0 +1,117 @@
+// Failover (issue 12): a node process hosting movable daemons is SIGKILLed while events flow to
+// them; its peers — real node processes on a real nats-server — restore each daemon from the
+// replica it kept on the bus and take the events after it again, so every acknowledged event is
+// in the daemon's state exactly once, with its ingress chain unbroken.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { MeshOsDaemonSdk } from "../mod.ts";
+import type { PeerRow } from "../mod.ts";
+import { test } from "./_harness.ts";
+import { startNatsServer } from "./_nats_server.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const bytes = (value: string) => new TextEncoder().encode(value);
+
+async function until(what: string | (() => string), check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  for (const giveUp = Date.now() + timeoutMs; Date.now() < giveUp;) {
+    if (await check()) return;
+    await sleep(20);
+  }
+  throw new Error(`still waiting for ${typeof what === "string" ? what : what()}`);
+}
+
+/** A node process (`_fixtures/failover_node.ts`): resolves with the daemons it registered, once ready. */
+async function spawnNode(url: string, mesh: string, nodeId: bigint, daemons: number): Promise<{ child: ChildProcess; ids: bigint[] }> {
+  const script = fileURLToPath(new URL("./_fixtures/failover_node.ts", import.meta.url));
+  const args = [script, url, mesh, String(nodeId), String(daemons)];
+  // stdin is a pipe the node watches: it exits when this process goes, however it goes.
+  const child = spawn(process.execPath, "Bun" in globalThis ? args : ["run", "-A", ...args], { stdio: ["pipe", "pipe", "inherit"] });
+  const ids: bigint[] = [];
+  await new Promise<void>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += String(chunk);
+      for (const match of out.matchAll(/^daemon (\d+)$/gm)) if (!ids.includes(BigInt(match[1]))) ids.push(BigInt(match[1]));
+      if (/^ready$/m.test(out)) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`node ${nodeId} exited early (${code})`)));
+  });
+  return { child, ids };
+}
+
+/** The peer that hosts `daemonId` as `sdk`'s peer table has it (null: none that is reachable). */
+function hostOf(sdk: MeshOsDaemonSdk, daemonId: bigint): PeerRow | null {
+  const hex = `0x${daemonId.toString(16).padStart(16, "0")}`;
+  return sdk.snapshot().mesh.peers.find((peer) => peer.daemons.includes(hex) && peer.health !== "Unreachable") ?? null;
+}
+
+test("failover: a SIGKILLed node's movable daemons run on its peers, every acknowledged event processed exactly once", async () => {
+  const server = await startNatsServer();
+  const mesh = `failover${Date.now() % 100_000}`;
+  const nodes: ChildProcess[] = [];
+  let producer: MeshOsDaemonSdk | null = null;
+  try {
+    const victim = await spawnNode(server.url, mesh, 1n, 4);
+    nodes.push(victim.child);
+    for (const id of [2n, 3n]) nodes.push((await spawnNode(server.url, mesh, id, 0)).child);
+    producer = await MeshOsDaemonSdk.start({ thisNode: 9n, tickIntervalMs: 20n }, { bus: { nats: { servers: server.url, mesh } } });
+    const sdk = producer;
+    await until("the victim's daemons seen by the producer", () => victim.ids.every((id) => hostOf(sdk, id)?.nodeId === "0x0000000000000001"));
+
+    const perDaemon = 3_000;
+    const acknowledged = new Map(victim.ids.map((id) => [id, 0]));
+    let killedAt = 0;
+    let failed = 0;
+    // Batches of 25 to each daemon in turn; the victim is killed a third of the way through.
+    for (let next = 1; next <= perDaemon; next += 25) {
+      if (killedAt === 0 && next > perDaemon / 3) {
+        victim.child.kill("SIGKILL");
+        killedAt = Date.now();
+      }
+      await Promise.all(victim.ids.map(async (id) => {
+        const batch = Array.from({ length: 25 }, (_, i) => bytes(`e:${next + i}`));
+        try {
+          await sdk.ingestBatch(id, batch);
+          acknowledged.set(id, next + 24); // in order: every batch before was acknowledged too
+        } catch {
+          failed++;
+        }
+      }));
+      if (failed > 0) break;
+      await sleep(50); // some 6 s of flow: before the kill, while the daemons are down, after they are back
+    }
+    assert.equal(failed, 0, "the bus took every batch while the victim was down");
+
+    let restoredAfterMs = 0;
+    const survivor = (id: bigint) => ["0x0000000000000002", "0x0000000000000003"].includes(hostOf(sdk, id)?.nodeId ?? "");
+    await until("every daemon hosted by a surviving node", () => victim.ids.every(survivor));
+    restoredAfterMs = Date.now() - killedAt;
+    const hosts = victim.ids.map((id) => hostOf(sdk, id)!.nodeId);
+
+    for (const id of victim.ids) {
+      const outputs = sdk.outputs(id)[Symbol.asyncIterator]();
+      let report: { count: number; dupes: number; gaps: number; node: string } | null = null;
+      // A daemon that lost events never gets there: the wait ends, naming what it last reported.
+      await until(() => `daemon ${id} to report ${acknowledged.get(id)} events (last report: ${JSON.stringify(report)})`, async () => {
+        await sdk.ingest(id, bytes("report"));
+        let timer!: ReturnType<typeof setTimeout>;
+        const next = await Promise.race([outputs.next(), new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 2_000)))]);
+        clearTimeout(timer);
+        if (next === null || next.done) return false;
+        report = JSON.parse(new TextDecoder().decode(next.value.payload));
+        return report!.count >= acknowledged.get(id)!;
+      }, 20_000);
+      await outputs.return?.();
+      const { count, dupes, gaps } = report!;
+      assert.deepEqual({ count, dupes, gaps }, { count: acknowledged.get(id), dupes: 0, gaps: 0 });
+    }
+    console.log(`failover: ${victim.ids.length} daemons × ${perDaemon} events; victim killed after ${perDaemon / 3} each; ` +
+      `all restored on ${[...new Set(hosts)].join(", ")} ${restoredAfterMs} ms after the kill`);
+  } finally {
+    await producer?.shutdown();
+    for (const child of nodes) child.kill("SIGKILL");
+    await server.stop();
+  }
+});
