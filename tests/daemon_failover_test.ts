@@ -1,15 +1,17 @@
 // Failover (issue 12): a node process hosting movable daemons is SIGKILLed while events flow to
 // them; its peers — real node processes on a real nats-server — restore each daemon from the
 // replica it kept on the bus and take the events after it again, so every acknowledged event is
-// in the daemon's state exactly once, with its ingress chain unbroken.
+// in the daemon's state exactly once, with its ingress chain unbroken. And a move whose target
+// process dies mid-move leaves the daemon running exactly once: back on its source.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { MeshOsDaemonSdk } from "../mod.ts";
-import type { PeerRow } from "../mod.ts";
+import { Identity, MeshOsDaemonSdk } from "../mod.ts";
+import type { MeshOsDaemonSdkOptions, PeerRow } from "../mod.ts";
 import { test } from "./_harness.ts";
 import { startNatsServer } from "./_nats_server.ts";
+import { tally, type TallyReport } from "./_fixtures/tally_daemon.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const bytes = (value: string) => new TextEncoder().encode(value);
@@ -23,9 +25,9 @@ async function until(what: string | (() => string), check: () => boolean | Promi
 }
 
 /** A node process (`_fixtures/failover_node.ts`): resolves with the daemons it registered, once ready. */
-async function spawnNode(url: string, mesh: string, nodeId: bigint, daemons: number): Promise<{ child: ChildProcess; ids: bigint[] }> {
+async function spawnNode(url: string, mesh: string, nodeId: bigint, daemons: number, mode = ""): Promise<{ child: ChildProcess; ids: bigint[] }> {
   const script = fileURLToPath(new URL("./_fixtures/failover_node.ts", import.meta.url));
-  const args = [script, url, mesh, String(nodeId), String(daemons)];
+  const args = [script, url, mesh, String(nodeId), String(daemons), mode];
   // stdin is a pipe the node watches: it exits when this process goes, however it goes.
   const child = spawn(process.execPath, "Bun" in globalThis ? args : ["run", "-A", ...args], { stdio: ["pipe", "pipe", "inherit"] });
   const ids: bigint[] = [];
@@ -45,6 +47,39 @@ async function spawnNode(url: string, mesh: string, nodeId: bigint, daemons: num
 function hostOf(sdk: MeshOsDaemonSdk, daemonId: bigint): PeerRow | null {
   const hex = `0x${daemonId.toString(16).padStart(16, "0")}`;
   return sdk.snapshot().mesh.peers.find((peer) => peer.daemons.includes(hex) && peer.health !== "Unreachable") ?? null;
+}
+
+/**
+ * Asks tally daemon `id` (through `sdk`, wherever it runs) for its report until it counts
+ * `expected` events; a daemon that lost events never gets there: the wait ends, naming what it
+ * last reported.
+ */
+async function reportOf(sdk: MeshOsDaemonSdk, id: bigint, expected: number): Promise<TallyReport> {
+  const outputs = sdk.outputs(id)[Symbol.asyncIterator]();
+  let report: TallyReport | null = null;
+  await until(() => `daemon ${id} to report ${expected} events (last report: ${JSON.stringify(report)})`, async () => {
+    await sdk.ingest(id, bytes("report"));
+    let timer!: ReturnType<typeof setTimeout>;
+    const next = await Promise.race([outputs.next(), new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 2_000)))]);
+    clearTimeout(timer);
+    if (next === null || next.done) return false;
+    report = JSON.parse(new TextDecoder().decode(next.value.payload));
+    return report!.count >= expected;
+  }, 20_000);
+  await outputs.return?.();
+  return report!;
+}
+
+/** Sends `count` events "e:1"… to `id` in batches of 25, `pauseMs` apart; resolves with how many were acknowledged. */
+async function flow(sdk: MeshOsDaemonSdk, id: bigint, count: number, pauseMs: number, during?: (next: number) => void): Promise<number> {
+  let acknowledged = 0;
+  for (let next = 1; next <= count; next += 25) {
+    during?.(next);
+    await sdk.ingestBatch(id, Array.from({ length: 25 }, (_, i) => bytes(`e:${next + i}`)));
+    acknowledged = next + 24;
+    await sleep(pauseMs);
+  }
+  return acknowledged;
 }
 
 test("failover: a SIGKILLed node's movable daemons run on its peers, every acknowledged event processed exactly once", async () => {
@@ -91,20 +126,7 @@ test("failover: a SIGKILLed node's movable daemons run on its peers, every ackno
     const hosts = victim.ids.map((id) => hostOf(sdk, id)!.nodeId);
 
     for (const id of victim.ids) {
-      const outputs = sdk.outputs(id)[Symbol.asyncIterator]();
-      let report: { count: number; dupes: number; gaps: number; node: string } | null = null;
-      // A daemon that lost events never gets there: the wait ends, naming what it last reported.
-      await until(() => `daemon ${id} to report ${acknowledged.get(id)} events (last report: ${JSON.stringify(report)})`, async () => {
-        await sdk.ingest(id, bytes("report"));
-        let timer!: ReturnType<typeof setTimeout>;
-        const next = await Promise.race([outputs.next(), new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 2_000)))]);
-        clearTimeout(timer);
-        if (next === null || next.done) return false;
-        report = JSON.parse(new TextDecoder().decode(next.value.payload));
-        return report!.count >= acknowledged.get(id)!;
-      }, 20_000);
-      await outputs.return?.();
-      const { count, dupes, gaps } = report!;
+      const { count, dupes, gaps } = await reportOf(sdk, id, acknowledged.get(id)!);
       assert.deepEqual({ count, dupes, gaps }, { count: acknowledged.get(id), dupes: 0, gaps: 0 });
     }
     console.log(`failover: ${victim.ids.length} daemons × ${perDaemon} events; victim killed after ${perDaemon / 3} each; ` +
@@ -112,6 +134,48 @@ test("failover: a SIGKILLed node's movable daemons run on its peers, every ackno
   } finally {
     await producer?.shutdown();
     for (const child of nodes) child.kill("SIGKILL");
+    await server.stop();
+  }
+});
+
+test("failover: a move whose target process dies mid-move leaves the daemon running exactly once, on its source", async () => {
+  const server = await startNatsServer();
+  const mesh = `midmove${Date.now() % 100_000}`;
+  const options = (thisNode: bigint): [{ thisNode: bigint; tickIntervalMs: bigint }, MeshOsDaemonSdkOptions] => [
+    { thisNode, tickIntervalMs: 20n },
+    { bus: { nats: { servers: server.url, mesh } }, failover: { replicateEveryEvents: 40, replicateEveryMs: 100, afterUnreachableMs: 0 } },
+  ];
+  let source: MeshOsDaemonSdk | null = null;
+  let producer: MeshOsDaemonSdk | null = null;
+  let target: ChildProcess | null = null;
+  try {
+    source = await MeshOsDaemonSdk.start(...options(1n));
+    producer = await MeshOsDaemonSdk.start(...options(9n));
+    const [src, sdk] = [source, producer];
+    src.registerFactory("tally", () => tally("1"));
+    const id = (await src.registerMovable("tally", Identity.generate())).daemonId;
+    target = (await spawnNode(server.url, mesh, 2n, 0, "die-on-take-in")).child;
+    const targetExit = new Promise<void>((resolve) => target!.once("exit", () => resolve()));
+    await until("the target seen by the source", () => src.snapshot().mesh.peers.some((peer) => peer.nodeId === "0x0000000000000002" && peer.health === "Healthy"));
+    await until("the daemon seen by the producer", () => hostOf(sdk, id)?.nodeId === "0x0000000000000001");
+
+    // The drain starts a third of the way through the flow; its move to node 2 kills node 2.
+    const sent = await flow(sdk, id, 1_500, 20, (next) => {
+      if (next === 501) src.admin.enterMaintenance({ drainForMs: 120_000 });
+    });
+    await targetExit;
+    await until("the move to give up and the daemon to drain on its source", () => {
+      const row = src.snapshot().daemons.find((d) => d.daemonId === `0x${id.toString(16).padStart(16, "0")}`);
+      return row?.lifecycle === "draining" && row.movable?.movingTo === null;
+    });
+    const { count, dupes, gaps, node } = await reportOf(sdk, id, sent);
+    assert.deepEqual({ count, dupes, gaps, node }, { count: sent, dupes: 0, gaps: 0, node: "1" });
+    assert.ok(src.snapshot().log.records.some((r) => /could not move to node 0x0000000000000002/.test(r.message)));
+    assert.equal(hostOf(sdk, id)?.nodeId, "0x0000000000000001");
+  } finally {
+    await producer?.shutdown();
+    await source?.shutdown();
+    target?.kill("SIGKILL");
     await server.stop();
   }
 });
