@@ -124,6 +124,8 @@ test("failover: a SIGKILLed node's movable daemons run on its peers, every ackno
     await until("every daemon hosted by a surviving node", () => victim.ids.every(survivor));
     restoredAfterMs = Date.now() - killedAt;
     const hosts = victim.ids.map((id) => hostOf(sdk, id)!.nodeId);
+    // Placement spreads them: two each (both peers had none, the same view on both).
+    assert.deepEqual(hosts.filter((h) => h === "0x0000000000000002").length, 2, `hosts: ${hosts}`);
 
     for (const id of victim.ids) {
       const { count, dupes, gaps } = await reportOf(sdk, id, acknowledged.get(id)!);

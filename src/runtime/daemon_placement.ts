@@ -40,3 +40,26 @@ export function placeDaemon(
   );
   return fit[0]?.nodeId ?? null;
 }
+
+/**
+ * Where daemon `id`, one of the `orphans` of a node that died, is restored: the orphans are
+ * placed one after another in id order, each counting as load on the node it went to, so they
+ * spread over `candidates` (the same adverts on every node give every node the same answer).
+ * Every orphan is taken to be like `id` (factory and capabilities): nodes know a daemon's kind
+ * only once they read its replica.
+ */
+export function placeOrphan(
+  spec: DaemonSpec,
+  factory: string,
+  candidates: readonly NodeAdvert[],
+  orphans: readonly bigint[],
+  id: bigint,
+): bigint | null {
+  const assigned = new Map<bigint, number>();
+  for (const orphan of [...orphans].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const node = placeDaemon(spec, factory, candidates, (n) => assigned.get(n) ?? 0);
+    if (orphan === id || node === null) return node;
+    assigned.set(node, (assigned.get(node) ?? 0) + 1);
+  }
+  return placeDaemon(spec, factory, candidates);
+}

@@ -58,7 +58,7 @@ import { ControlRouter } from "./control_router.ts";
 import { CommandGate, DEFAULT_FRESHNESS_MS, type OperatorPolicy } from "./command_gate.ts";
 import { DaemonSlot, type SettledPoint, type SlotHost } from "./daemon_slot.ts";
 import { DaemonReplicator, DEFAULT_FAILOVER, type FailoverPolicy } from "./daemon_replicator.ts";
-import { placeDaemon, unfitReason } from "./daemon_placement.ts";
+import { placeDaemon, placeOrphan, unfitReason } from "./daemon_placement.ts";
 import { hexId, isU64, randomU64, U64_EXPECTED } from "../contract/u64.ts";
 import type { ExecutorFactory } from "./daemon_executor.ts";
 import { InThreadExecutor } from "./in_thread_executor.ts";
@@ -170,8 +170,12 @@ export class MeshRuntime implements SlotHost {
   readonly #failover: FailoverPolicy | null;
   /** The replica writer of each hosted movable daemon (with failover on). */
   readonly #replicators = new Map<bigint, DaemonReplicator>();
-  /** When each Unreachable peer was first seen so (by its epoch: a restarted node is another). */
-  readonly #unreachableSince = new Map<bigint, { epochId: bigint; sinceMs: number }>();
+  /**
+   * When each Unreachable peer was first seen so (by its epoch: a restarted node is another), and
+   * the nodes its daemons may go to, as they were when they fell due (every node places from the
+   * same view, before any restore changed it).
+   */
+  readonly #unreachableSince = new Map<bigint, { epochId: bigint; sinceMs: number; candidates: NodeAdvert[] | null }>();
   /** Daemons of dead peers being restored here now, and those looked at that are not this node's to restore. */
   readonly #restoring = new Set<bigint>();
   readonly #notRestorable = new Set<string>();
@@ -916,8 +920,9 @@ export class MeshRuntime implements SlotHost {
 
   /**
    * Failover, once per heartbeat: the movable daemons of every peer Unreachable for the policy's
-   * `afterUnreachableMs` are restored where placement puts them — by that node at once, by any
-   * other fit node `SECOND_CHANCE_MS` later if still nobody has.
+   * `afterUnreachableMs` are restored where placement puts them (`placeOrphan`: spread over the
+   * fit nodes) — by that node at once, by any other fit node `SECOND_CHANCE_MS` later if still
+   * nobody has.
    */
   #failOver(adverts: readonly { advert: NodeAdvert; health: string }[]): void {
     if (this.#failover === null || this.#closed) return;
@@ -929,13 +934,14 @@ export class MeshRuntime implements SlotHost {
         continue;
       }
       let since = this.#unreachableSince.get(node);
-      if (since?.epochId !== advert.epochId) this.#unreachableSince.set(node, since = { epochId: advert.epochId, sinceMs: now });
+      if (since?.epochId !== advert.epochId) this.#unreachableSince.set(node, since = { epochId: advert.epochId, sinceMs: now, candidates: null });
       const overdueMs = now - since.sinceMs - this.#failover.afterUnreachableMs;
       if (overdueMs < 0) continue;
+      since.candidates ??= [this.#advert(), ...adverts.filter(({ health }) => health === "Healthy").map(({ advert }) => advert)];
       for (const id of advert.daemons) {
         const key = `${advert.epochId}:${id}`;
         if (this.#slots.has(id) || this.#restoring.has(id) || this.#notRestorable.has(key) || this.bus.hostOf(id) !== node) continue;
-        void this.#restore(id, advert, key, overdueMs >= SECOND_CHANCE_MS, adverts);
+        void this.#restore(id, advert, key, overdueMs >= SECOND_CHANCE_MS, since.candidates);
       }
     }
   }
@@ -946,7 +952,7 @@ export class MeshRuntime implements SlotHost {
     dead: NodeAdvert,
     key: string,
     overdue: boolean,
-    adverts: readonly { advert: NodeAdvert; health: string }[],
+    candidates: readonly NodeAdvert[],
   ): Promise<void> {
     this.#restoring.add(id);
     try {
@@ -958,10 +964,8 @@ export class MeshRuntime implements SlotHost {
       const factory = this.#factories.get(transfer.factory);
       if (!factory || this.#closed) return void this.#notRestorable.add(key);
       const spec = checkDaemon(factory());
-      const self = this.#advert();
-      if (unfitReason(self, spec, transfer.factory) !== null) return; // perhaps later (uncordoned, back to Active)
-      const healthy = adverts.filter(({ health }) => health === "Healthy").map(({ advert }) => advert);
-      if (placeDaemon(spec, transfer.factory, [self, ...healthy]) !== this.config.thisNode && !overdue) return;
+      if (unfitReason(this.#advert(), spec, transfer.factory) !== null) return; // perhaps later (uncordoned, back to Active)
+      if (placeOrphan(spec, transfer.factory, candidates, dead.daemons, id) !== this.config.thisNode && !overdue) return;
       const claimed = { ...transfer, hostNode: this.config.thisNode };
       const revision = await this.bus.replicate(id, encodeDaemonTransfer(claimed), stored.revision);
       if (revision === null) return void this.#notRestorable.add(key); // another node restored it first
