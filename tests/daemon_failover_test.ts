@@ -4,83 +4,13 @@
 // in the daemon's state exactly once, with its ingress chain unbroken. And a move whose target
 // process dies mid-move leaves the daemon running exactly once: back on its source.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { Identity, MeshOsDaemonSdk } from "../mod.ts";
-import type { MeshOsDaemonSdkOptions, PeerRow } from "../mod.ts";
+import type { MeshOsDaemonSdkOptions } from "../mod.ts";
 import { test } from "./_harness.ts";
 import { startNatsServer } from "./_nats_server.ts";
-import { tally, type TallyReport } from "./_fixtures/tally_daemon.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const bytes = (value: string) => new TextEncoder().encode(value);
-
-async function until(what: string | (() => string), check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  for (const giveUp = Date.now() + timeoutMs; Date.now() < giveUp;) {
-    if (await check()) return;
-    await sleep(20);
-  }
-  throw new Error(`still waiting for ${typeof what === "string" ? what : what()}`);
-}
-
-/** A node process (`_fixtures/failover_node.ts`): resolves with the daemons it registered, once ready. */
-async function spawnNode(url: string, mesh: string, nodeId: bigint, daemons: number, mode = ""): Promise<{ child: ChildProcess; ids: bigint[] }> {
-  const script = fileURLToPath(new URL("./_fixtures/failover_node.ts", import.meta.url));
-  const args = [script, url, mesh, String(nodeId), String(daemons), mode];
-  // stdin is a pipe the node watches: it exits when this process goes, however it goes.
-  const child = spawn(process.execPath, "Bun" in globalThis ? args : ["run", "-A", ...args], { stdio: ["pipe", "pipe", "inherit"] });
-  const ids: bigint[] = [];
-  await new Promise<void>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += String(chunk);
-      for (const match of out.matchAll(/^daemon (\d+)$/gm)) if (!ids.includes(BigInt(match[1]))) ids.push(BigInt(match[1]));
-      if (/^ready$/m.test(out)) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`node ${nodeId} exited early (${code})`)));
-  });
-  return { child, ids };
-}
-
-/** The peer that hosts `daemonId` as `sdk`'s peer table has it (null: none that is reachable). */
-function hostOf(sdk: MeshOsDaemonSdk, daemonId: bigint): PeerRow | null {
-  const hex = `0x${daemonId.toString(16).padStart(16, "0")}`;
-  return sdk.snapshot().mesh.peers.find((peer) => peer.daemons.includes(hex) && peer.health !== "Unreachable") ?? null;
-}
-
-/**
- * Asks tally daemon `id` (through `sdk`, wherever it runs) for its report until it counts
- * `expected` events; a daemon that lost events never gets there: the wait ends, naming what it
- * last reported.
- */
-async function reportOf(sdk: MeshOsDaemonSdk, id: bigint, expected: number): Promise<TallyReport> {
-  const outputs = sdk.outputs(id)[Symbol.asyncIterator]();
-  let report: TallyReport | null = null;
-  await until(() => `daemon ${id} to report ${expected} events (last report: ${JSON.stringify(report)})`, async () => {
-    await sdk.ingest(id, bytes("report"));
-    let timer!: ReturnType<typeof setTimeout>;
-    const next = await Promise.race([outputs.next(), new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 2_000)))]);
-    clearTimeout(timer);
-    if (next === null || next.done) return false;
-    report = JSON.parse(new TextDecoder().decode(next.value.payload));
-    return report!.count >= expected;
-  }, 20_000);
-  await outputs.return?.();
-  return report!;
-}
-
-/** Sends `count` events "e:1"… to `id` in batches of 25, `pauseMs` apart; resolves with how many were acknowledged. */
-async function flow(sdk: MeshOsDaemonSdk, id: bigint, count: number, pauseMs: number, during?: (next: number) => void): Promise<number> {
-  let acknowledged = 0;
-  for (let next = 1; next <= count; next += 25) {
-    during?.(next);
-    await sdk.ingestBatch(id, Array.from({ length: 25 }, (_, i) => bytes(`e:${next + i}`)));
-    acknowledged = next + 24;
-    await sleep(pauseMs);
-  }
-  return acknowledged;
-}
+import { tally } from "./_fixtures/tally_daemon.ts";
+import { bytes, flow, hostOf, reportOf, sleep, spawnNode, until } from "./_movable_nodes.ts";
 
 test("failover: a SIGKILLed node's movable daemons run on its peers, every acknowledged event processed exactly once", async () => {
   const server = await startNatsServer();

@@ -2,14 +2,15 @@
 // daemon built by a factory moves to a peer with the same factory when its node enters
 // maintenance — every event processed exactly once, in order, its state and both causal chains
 // continuous, the events sent after the move reaching it on its new node — on the in-process mesh
-// and on a real nats-server (where events sent during the move wait in JetStream).
+// and on a real nats-server (where events sent during the move wait in JetStream); and with every
+// node a process of its own, drained by an operator's signed command while events flow.
 import assert from "node:assert/strict";
-import { Identity, MeshOsDaemonSdk } from "../mod.ts";
+import type { ChildProcess } from "node:child_process";
+import { Identity, MeshOsDaemonSdk, MeshOsOperator, OperatorIdentity } from "../mod.ts";
 import type { CausalEvent, MeshOsBusOption, MeshOsDaemon } from "../mod.ts";
 import { test } from "./_harness.ts";
 import { startNatsServer } from "./_nats_server.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { flow, hostOf, reportOf, sleep, spawnNode } from "./_movable_nodes.ts";
 const text = (payload: Uint8Array) => new TextDecoder().decode(payload);
 const bytes = (value: string) => new TextEncoder().encode(value);
 
@@ -137,5 +138,47 @@ test("moves: with no peer that can host it, a movable daemon stays and drains, a
   } finally {
     await a.shutdown();
     await b.shutdown();
+  }
+});
+
+test("moves: an operator drains a node process of three while events flow — every event once, chains unbroken, Maintenance reached", async () => {
+  const server = await startNatsServer();
+  const mesh = `drain${Date.now() % 100_000}`;
+  const operatorIdentity = OperatorIdentity.generate();
+  const trust = `trust:${operatorIdentity.publicKeyHex}`;
+  const nodes: ChildProcess[] = [];
+  let producer: MeshOsDaemonSdk | null = null;
+  let operator: MeshOsOperator | null = null;
+  try {
+    const drained = await spawnNode(server.url, mesh, 1n, 4, trust);
+    nodes.push(drained.child);
+    for (const id of [2n, 3n]) nodes.push((await spawnNode(server.url, mesh, id, 0, trust)).child);
+    producer = await MeshOsDaemonSdk.start({ thisNode: 9n, tickIntervalMs: 20n }, { bus: { nats: { servers: server.url, mesh } } });
+    operator = await MeshOsOperator.connect(operatorIdentity, { bus: { nats: { servers: server.url, mesh } } });
+    const [sdk, op] = [producer, operator];
+    await until("the daemons seen on node 1", () => drained.ids.every((id) => hostOf(sdk, id)?.nodeId === "0x0000000000000001"));
+    await until("the operator sees three nodes", () => [1n, 2n, 3n].every((n) => op.nodes().get(n)?.health === "Healthy"));
+
+    let commit: Promise<{ kind: string; targetNode: bigint }> | null = null;
+    const sent = await Promise.all(drained.ids.map((id, i) =>
+      flow(sdk, id, 1_000, 20, (next) => {
+        if (i === 0 && next === 301) commit = op.enterMaintenance(1n, { drainForMs: 60_000 });
+      })
+    ));
+    const record = await commit!;
+    assert.deepEqual([record.kind, record.targetNode], ["enterMaintenance", 1n]);
+    await until("node 1 in Maintenance", () => op.nodes().get(1n)?.maintenance === "Maintenance");
+    for (const [i, id] of drained.ids.entries()) {
+      const { count, dupes, gaps, node } = await reportOf(sdk, id, sent[i]);
+      assert.deepEqual({ count, dupes, gaps }, { count: sent[i], dupes: 0, gaps: 0 });
+      assert.ok(node === "2" || node === "3", `daemon ${id} runs on node ${node}`);
+    }
+    const audited = await op.audit({ node: 1n });
+    assert.ok(audited.some((r) => r.kind === "enterMaintenance" && r.result === "committed"), JSON.stringify(audited.map((r) => [r.kind, r.result])));
+  } finally {
+    await operator?.close();
+    await producer?.shutdown();
+    for (const child of nodes) child.kill("SIGKILL");
+    await server.stop();
   }
 });

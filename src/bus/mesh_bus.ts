@@ -105,11 +105,6 @@ export interface HostOptions {
    * replica on the bus holds their events first). Without it a frame is acknowledged on delivery.
    */
   holdAcks?: boolean;
-  /**
-   * The daemon's last host died: the frames it held unacknowledged come again at once, rather than
-   * after the bus's acknowledgement wait.
-   */
-  takeOver?: boolean;
 }
 
 /** One node's connection to its mesh. */

@@ -20,8 +20,10 @@
  * A replicated daemon's frames are held (`HostOptions.holdAcks`): acknowledged only when
  * `acknowledge` says a replica covers them, so its consumer lets up to {@link HELD_FRAMES} frames
  * be unacknowledged, and a redelivered one — at or before a position taken — is recognised as
- * before. A node taking over from a dead host (`takeOver`) deletes and recreates the consumer,
- * so the frames the dead host held come at once instead of after their acknowledgement wait.
+ * before. With many frames out at once, frames a consumer had pulled that nobody took (its host
+ * moved the daemon, died, or lost the servers) would come again only after their acknowledgement
+ * wait, behind later ones; so whenever a node starts or resumes taking a held daemon's frames it
+ * makes the consumer anew, and delivery begins again at the first unacknowledged frame, in order.
  *
  * @module
  */
@@ -31,6 +33,8 @@ import {
   AckPolicy,
   DeliverPolicy,
   jetstream,
+  JetStreamApiCodes,
+  JetStreamApiError,
   type JetStreamClient,
   jetstreamManager,
   type JetStreamManager,
@@ -165,7 +169,7 @@ export class NatsEventStream {
       }, HELD_WORKING_EVERY_MS);
     }
     this.#hosted.set(daemonId, hosting);
-    void this.#consume(daemonId, deliver, hosting, options.takeOver === true);
+    void this.#consume(daemonId, deliver, hosting);
   }
 
   /** See `MeshBus.acknowledge`. */
@@ -261,14 +265,11 @@ export class NatsEventStream {
   }
 
   /** Hosts `daemonId`: its durable consumer, then each frame delivered and acknowledged in turn. */
-  async #consume(daemonId: bigint, deliver: FrameDelivery, hosting: Hosting, takeOver: boolean): Promise<void> {
+  async #consume(daemonId: bigint, deliver: FrameDelivery, hosting: Hosting): Promise<void> {
     const durable = `d_${daemonId}`;
     while (!hosting.stopped) {
       try {
-        if (takeOver) {
-          await this.#jsm.consumers.delete(this.#stream, durable).catch(() => false); // missing is fine
-          takeOver = false;
-        }
+        if (hosting.held) await this.#deleteConsumer(durable); // see the module note
         await this.#ensureConsumer(daemonId, durable, hosting.held !== null);
         const consumer = await this.#js.consumers.get(this.#stream, durable);
         const messages = await consumer.consume({ max_messages: 16 });
@@ -310,6 +311,15 @@ export class NatsEventStream {
     this.#stats.framesReceived++;
     this.#stats.eventsReceived += decoded.payloads.length;
     return true;
+  }
+
+  /** Deletes the durable consumer `durable`; one that does not exist is fine. */
+  async #deleteConsumer(durable: string): Promise<void> {
+    try {
+      await this.#jsm.consumers.delete(this.#stream, durable);
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)) throw err;
+    }
   }
 
   /** The daemon's durable consumer, made or set to let one frame (or, held, many) be unacknowledged. */

@@ -110,8 +110,6 @@ interface ArrivingDaemon {
   point: SettledPoint;
   /** The stored replica this node owns (null: none, or not known — the replicator claims it). */
   revision: bigint | null;
-  /** Its last host died: frames it held come again at once. */
-  takeOver: boolean;
 }
 
 /** How long a move waits for the peer to take the daemon (ms). */
@@ -261,7 +259,7 @@ export class MeshRuntime implements SlotHost {
     if (arriving) slot.continueFrom(arriving.point);
     this.#slots.set(daemonId, slot);
     if (slot.movable !== null && this.#failover !== null && !this.bus.solitary) this.#replicate(slot, arriving?.revision ?? null);
-    this.#hostOnBus(slot, arriving?.takeOver ?? false);
+    this.#hostOnBus(slot);
     const hex = hexId(daemonId);
     if (this.#stoppedRows.some((row) => row.daemonId === hex)) this.#stoppedRows = this.#stoppedRows.filter((row) => row.daemonId !== hex);
     this.log(LOG_INFO, daemonId, `daemon "${spec.name}" registered`);
@@ -782,11 +780,11 @@ export class MeshRuntime implements SlotHost {
 
   /**
    * The bus hands this node the events sent to `slot`'s daemon; a replicated daemon's frames are
-   * held until a replica covers them. `takeOver`: its last host died holding some.
+   * held until a replica covers them.
    */
-  #hostOnBus(slot: DaemonSlot, takeOver = false): void {
+  #hostOnBus(slot: DaemonSlot): void {
     const holdAcks = this.#replicators.has(slot.daemonId);
-    this.bus.host(slot.daemonId, (position, payloads) => slot.deliverFrame(position, payloads), { holdAcks, takeOver });
+    this.bus.host(slot.daemonId, (position, payloads) => slot.deliverFrame(position, payloads), { holdAcks });
   }
 
   /** Starts replicating a movable daemon hosted here (`revision`: the replica it owns, if known). */
@@ -910,7 +908,7 @@ export class MeshRuntime implements SlotHost {
       }
     }
     try {
-      this.register(transfer.daemonId, checkDaemon(factory()), { movable: transfer.factory, arriving: { point: transfer, revision, takeOver: false } });
+      this.register(transfer.daemonId, checkDaemon(factory()), { movable: transfer.factory, arriving: { point: transfer, revision } });
     } catch (err) {
       return answer(false, thrownText(err));
     }
@@ -970,7 +968,7 @@ export class MeshRuntime implements SlotHost {
       const revision = await this.bus.replicate(id, encodeDaemonTransfer(claimed), stored.revision);
       if (revision === null) return void this.#notRestorable.add(key); // another node restored it first
       if (this.#closed || this.#slots.has(id)) return;
-      this.register(id, spec, { movable: transfer.factory, arriving: { point: transfer, revision, takeOver: true } });
+      this.register(id, spec, { movable: transfer.factory, arriving: { point: transfer, revision } });
       const detail = `daemon "${spec.name}" restored here from its replica: node ${hexId(dead.nodeId)} is unreachable; ` +
         `the events after bus position ${transfer.busPosition} (skipping ${transfer.skipNext}) are taken again`;
       this.log(LOG_WARN, id, detail);

@@ -1,4 +1,4 @@
-// The "tally" daemon of the failover tests (`failover_node.ts`, `daemon_failover_test.ts`): it
+// The "tally" daemon of the tests of daemons that move (`movable_node.ts`): it
 // takes payloads "e:<n>" and keeps, in its snapshot, which n it saw, how many it saw twice, and
 // whether its ingress chain ever skipped a sequence. "report" makes it output
 // {count, dupes, gaps, node}: a daemon restored or moved with an event lost or processed twice

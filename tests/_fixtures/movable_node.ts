@@ -1,9 +1,9 @@
-// A node in its own process for the failover tests:
-// `<runtime> failover_node.ts <nats url> <mesh> <node id> <movable daemons>` joins the NATS mesh,
+// A node in its own process for the tests of daemons that move (`_movable_nodes.ts`):
+// `<runtime> movable_node.ts <nats url> <mesh> <node id> <movable daemons>` joins the NATS mesh,
 // adds the "tally" factory, registers that many movable tally daemons (printing "daemon <id>" for
 // each), prints "ready" and runs until killed — or until its parent goes (stdin closes).
-// With "die-on-take-in" it kills itself (SIGKILL) when a peer hands it a daemon: a target that
-// dies mid-move.
+// Mode "die-on-take-in": it kills itself (SIGKILL) when a peer hands it a daemon, a target that
+// dies mid-move; "trust:<key>": it takes commands from the operator with that public key.
 import process from "node:process";
 import { Identity, MeshOsDaemonSdk } from "../../mod.ts";
 import { tally } from "./tally_daemon.ts";
@@ -14,6 +14,7 @@ const node = BigInt(nodeArg);
 const sdk = await MeshOsDaemonSdk.start({ thisNode: node, tickIntervalMs: 20n }, {
   bus: { nats: { servers: url, mesh } },
   failover: { replicateEveryEvents: 40, replicateEveryMs: 100, afterUnreachableMs: 0 },
+  operators: { trusted: mode?.startsWith("trust:") ? [mode.slice("trust:".length)] : [] },
 });
 let built = 0;
 sdk.registerFactory("tally", () => {
