@@ -4,7 +4,7 @@
 // store, and one server of a three-server cluster killed mid-stream.
 import assert from "node:assert/strict";
 import { Identity, MeshOsDaemonSdk, MeshOsSdkError } from "../mod.ts";
-import type { MeshOsDaemonHandle } from "../mod.ts";
+import type { CausalEvent, MeshOsDaemonHandle } from "../mod.ts";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { encodePayloadFrame } from "../src/bus/event_frame.ts";
@@ -32,16 +32,19 @@ function natsNode(thisNode: bigint, servers: string | string[], mesh: string, re
 }
 
 /** A daemon on `sdk` that records the index each event carries, and echoes it. */
-async function recorder(sdk: MeshOsDaemonSdk) {
+async function recorder(sdk: MeshOsDaemonSdk, movable = false) {
   const seen: number[] = [];
-  const handle = await sdk.registerDaemon({
+  const daemon = {
     name: "recorder",
-    process: (event) => {
+    process: (event: CausalEvent) => {
       seen.push(Number(text(event.payload)));
       return [event.payload];
     },
-  }, Identity.generate());
-  return { seen, handle };
+  };
+  if (!movable) return { seen, handle: await sdk.registerDaemon(daemon, Identity.generate()) };
+  // Movable: replicated, so its frames are held on the bus until a replica covers them.
+  sdk.registerFactory("recorder", () => daemon);
+  return { seen, handle: await sdk.registerMovable("recorder", Identity.generate()) };
 }
 
 /** Waits until node `on` knows where `handle`'s daemon is (the host's heartbeat arrived). */
@@ -174,12 +177,13 @@ test("nats: a frame a host took but never acknowledged goes to the next host at 
   }
 });
 
-test("nats: a server SIGKILLed in the middle of 100,000 events and started again on its store: every acknowledged event is processed once, in order; the rest are reported", async () => {
+async function serverKillScenario(movable: boolean): Promise<void> {
   const server = await startNatsServer();
-  const a = await natsNode(1n, server.url, "kill");
-  const b = await natsNode(2n, server.url, "kill");
+  const mesh = movable ? "killheld" : "kill";
+  const a = await natsNode(1n, server.url, mesh);
+  const b = await natsNode(2n, server.url, mesh);
   try {
-    const { seen, handle } = await recorder(b);
+    const { seen, handle } = await recorder(b, movable);
     await knows(a, handle);
     const { resolved, rejected } = await stream(a, handle.daemonId, {
       total: 100_000,
@@ -197,13 +201,21 @@ test("nats: a server SIGKILLed in the middle of 100,000 events and started again
     assertOnceInOrder(seen, resolved);
     assert.ok(a.snapshot().mesh.reconnects >= 1 && b.snapshot().mesh.reconnects >= 1);
     assert.equal(a.snapshot().mesh.eventsFailed, rejected);
-    console.log(`server kill: ${resolved.size} acknowledged, ${rejected} reported failed, ${seen.length} processed, ` +
+    console.log(`server kill${movable ? " (movable daemon, frames held)" : ""}: ${resolved.size} acknowledged, ${rejected} reported failed, ${seen.length} processed, ` +
       `${b.snapshot().daemons[0].counters.redeliveriesSkipped} redeliveries skipped`);
   } finally {
     await a.shutdown();
     await b.shutdown();
     await server.stop();
   }
+}
+
+test("nats: a server SIGKILLed in the middle of 100,000 events and started again on its store: every acknowledged event is processed once, in order; the rest are reported", async () => {
+  await serverKillScenario(false);
+});
+
+test("nats: the same with a movable daemon, whose frames are held until its replica covers them: once, in order, after the reconnect too", async () => {
+  await serverKillScenario(true);
 });
 
 test("nats: with NATS unreachable, sending to a remote daemon is reported as bus_unavailable, never lost silently", async () => {
