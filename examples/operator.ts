@@ -1,10 +1,12 @@
 /**
  * The operator of `npm run demo:operate`: waits for the three nodes, sends 100 events to each of
  * node 1's movable counters (through a sender node of its own), drains node 1 with a signed
- * command — the counters move to nodes 2 and 3 — sends 100 more to each, then prints where the
- * counters report from, the refusal of a forged command, and the mesh's audit trail.
+ * command — the counters move to nodes 2 and 3 — sends 100 more to each; with `--kill PID` it
+ * then SIGKILLs node 3 (that process), waits for node 2 to restore node 3's counter from its
+ * replica, and sends 100 more; last it asks every counter for its count (each must have counted
+ * every event once), shows the refusal of a forged command, and prints the mesh's audit trail.
  *
- * `bun examples/operator.ts --nats nats://127.0.0.1:4222`
+ * `bun examples/operator.ts --nats nats://127.0.0.1:4222 [--kill PID]`
  *
  * @module
  */
@@ -14,8 +16,12 @@ import { MeshOsDaemonSdk, MeshOsOperator, OperatorIdentity } from "../mod.ts";
 import type { MeshOsSdkError } from "../mod.ts";
 import { counterIdentity, demoOperator } from "./operate_node.ts";
 
-const at = process.argv.indexOf("--nats");
-const bus = { nats: { servers: process.argv[at + 1], mesh: "operate" } };
+const flag = (name: string) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+};
+const bus = { nats: { servers: flag("nats")!, mesh: "operate" } };
+const killPid = flag("kill");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const say = (line: string) => console.log(`[operator] ${line}`);
 
@@ -37,6 +43,43 @@ say("node 1 is in Maintenance: its counters moved");
 await sleep(700); // node 1's next heartbeat no longer lists them
 await send(100);
 say("sent 100 more events to each counter, wherever it is now");
+let sent = 200;
+/** The nodes that host each counter, as the sender's peer table has them (Healthy peers only). */
+const hosts = () =>
+  counters.map((id) => {
+    const hex = `0x${id.toString(16).padStart(16, "0")}`;
+    return sender.snapshot().mesh.peers.find((p) => p.health === "Healthy" && p.daemons.includes(hex))?.nodeId ?? null;
+  });
+if (killPid !== undefined) {
+  const node3 = "0x0000000000000003";
+  while (!hosts().includes(node3)) await sleep(50);
+  process.kill(Number(killPid), "SIGKILL");
+  const killedAt = Date.now();
+  say("node 3 killed (SIGKILL) while hosting a counter");
+  while (hosts().some((host) => host === null || host === node3)) await sleep(50);
+  say(`node 2 restored it from its replica ${((Date.now() - killedAt) / 1000).toFixed(1)} s later (node 3 Unreachable after 5 s, then 1 s)`);
+  await send(100);
+  sent += 100;
+  say("sent 100 more events to each counter");
+}
+// Each counter outputs its count per event: one more event, and the output it makes is the total
+// (outputs of events still on their way come first; a counter that lost events never gets there).
+const totals: number[] = [];
+for (const id of counters) {
+  const outputs = sender.outputs(id)[Symbol.asyncIterator]();
+  await sender.ingest(id, new TextEncoder().encode("last"));
+  let total = 0;
+  const giveUp = sleep(10_000).then(() => null);
+  while (total < sent + 1) {
+    const next = await Promise.race([outputs.next(), giveUp]);
+    if (next === null || next.done) break;
+    total = Number(new TextDecoder().decode(next.value.payload));
+  }
+  totals.push(total);
+  await outputs.return?.();
+}
+const once = totals.every((total) => total === sent + 1);
+say(`counts: ${totals.join(", ")} — ${once ? `each counted all ${sent + 1} events once` : `expected ${sent + 1} each`}`);
 try {
   await MeshOsOperator.connect(OperatorIdentity.generate(), { bus }).then((intruder) => intruder.exitMaintenance(1n));
 } catch (err) {
@@ -49,4 +92,4 @@ for (const r of await operator.audit()) {
 }
 await sender.shutdown();
 await operator.close();
-process.exit(0);
+process.exit(once ? 0 : 1);
