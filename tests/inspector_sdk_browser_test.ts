@@ -68,7 +68,17 @@ test("sdk.inspect: the Peers panel lists the other nodes of the mesh and follows
     await page.waitForSelector("#status[data-state=live]", { timeout: 30_000 });
     await page.waitForSelector(row, { timeout: 30_000 });
     const cells = await page.locator(`${row} td`).allTextContents();
-    assert.deepEqual([cells[0], cells[1], cells[2], cells[3], cells[8], cells[9]], [hex(2n), "Healthy", "Active", "0 ms", "zone:eu", "0.1.0"]);
+    assert.deepEqual([cells[0], cells[1], cells[2], cells[3], cells[8], cells[9], cells[10]], [hex(2n), "Healthy", "Active", "0 ms", "zone:eu", "0.1.0", "1"]);
+    assert.equal(await page.locator(`${row} td:last-child`).getAttribute("title"), hex(held.daemonId)); // where it lives
+    // A movable daemon's card says how it moves and where its replica stands.
+    watched.registerFactory("counter", () => ({ name: "counter", process: () => [] }));
+    const movable = await watched.registerMovable("counter", Identity.generate());
+    const facts = `#daemons > .daemon[data-daemon-id="${hex(movable.daemonId)}"] .facts`;
+    await page.waitForFunction(
+      (selector) => /moves as\s*counter[\s\S]*replica\s*rev \d+ · bus pos 0/.test(document.querySelector(selector)?.textContent ?? ""),
+      facts,
+      { timeout: 30_000 },
+    );
     assert.equal(await page.locator("#no-peers").isHidden(), true);
     assert.equal(await page.locator(`#peers tbody tr[data-node-id="${hex(1n)}"]`).count(), 0); // never itself
     assert.match(await page.locator("#mesh-meta").textContent() ?? "", / · events 3 sent, 0 received, 0 failed$/);

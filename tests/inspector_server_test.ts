@@ -21,6 +21,7 @@ import { MeshOsSdkError } from "../src/errors/meshos_sdk_error.ts";
 import type { RuntimeSnapshot } from "../src/runtime/runtime_snapshot.ts";
 import type { InspectorUpdate } from "../src/viz/inspector_handler.ts";
 import { type InspectorOptions, startInspector } from "../src/viz/inspector_server.ts";
+import { inspectorPage } from "../src/viz/inspector_page.ts";
 
 const machines = {
   daemon: daemonMachine as unknown as AnyStateMachine,
@@ -366,4 +367,12 @@ test("startInspector: bad options are rejected with invalid_argument naming the 
       (error: unknown) => error instanceof MeshOsSdkError && error.kind === "invalid_argument" && message.test(error.detail),
     );
   }
+});
+
+test("inspector page: its script parses (a syntax error there leaves the page blank in every browser)", () => {
+  const html = inspectorPage(null, null);
+  const start = html.indexOf("<script>") + "<script>".length;
+  const script = html.slice(start, html.indexOf("</script>", start));
+  assert.ok(script.length > 1_000);
+  new Function(script); // throws SyntaxError on a bad script, runs nothing
 });

@@ -143,8 +143,19 @@ function renderDaemon(card, d) {
     fact("errors", c.processErrors),
     fact("crashes", c.crashes), fact("restart gate", d.restart.state), fact("saturation", fmt(d.saturation)),
     fact("runs in", d.runsIn === "worker" ? "a Worker" : "the runtime thread"),
+    ...movableFacts(d.movable),
   );
   setChart($(".chart", card), "daemon:" + d.lifecycle);
+}
+function movableFacts(m) {
+  if (!m) return [];
+  const facts = [
+    fact("moves as", m.factory),
+    fact("replica", m.replica ? "rev " + m.replica.revision + " · bus pos " + m.replica.busPosition : "none"),
+  ];
+  if (m.movingTo) facts.push(fact("moving to", m.movingTo));
+  if (m.unplaced) facts.push(fact("not placed", m.unplaced));
+  return facts;
 }
 function renderDaemons(list) {
   const box = $("#daemons");
@@ -178,10 +189,12 @@ function renderPeers(mesh) {
     tr.dataset.nodeId = p.nodeId;
     tr.dataset.health = p.health ?? "";
     for (const cell of [
-      p.nodeId, p.health ?? "—", p.maintenance ?? "—", p.rttMs === null ? "—" : p.rttMs + " ms", fmt(p.cpuLoad1m),
+      p.nodeId, p.health ?? "—", (p.maintenance ?? "—") + (p.cordoned ? " · cordoned" : ""),
+      p.rttMs === null ? "—" : p.rttMs + " ms", fmt(p.cpuLoad1m),
       bytes(p.memUsedBytes) + " / " + bytes(p.memTotalBytes), bytes(p.diskUsedBytes) + " / " + bytes(p.diskTotalBytes),
-      fmt(p.saturationTrend), p.capabilitySet.join(", ") || "—", p.softwareVersion ?? "—",
+      fmt(p.saturationTrend), p.capabilitySet.join(", ") || "—", p.softwareVersion ?? "—", String(p.daemons.length),
     ]) tr.append(el("td", "", cell));
+    tr.lastChild.title = p.daemons.join(" "); // where each daemon lives
     return tr;
   });
   $("#peers tbody").replaceChildren(...rows);
@@ -269,7 +282,7 @@ export function inspectorPage(initialUpdateJson: string | null, problem: string 
     <h2>Peers <span class="meta" id="mesh-meta"></span></h2>
     <p class="empty" id="no-peers">No peers: this node is alone on its mesh.</p>
     <table>
-      <thead><tr><th>node</th><th>health</th><th>maintenance</th><th>rtt</th><th>load 1m</th><th>memory</th><th>disk</th><th>saturation</th><th>capabilities</th><th>version</th></tr></thead>
+      <thead><tr><th>node</th><th>health</th><th>maintenance</th><th>rtt</th><th>load 1m</th><th>memory</th><th>disk</th><th>saturation</th><th>capabilities</th><th>version</th><th>daemons</th></tr></thead>
       <tbody></tbody>
     </table>
   </section>
