@@ -75,3 +75,13 @@ export async function flow(sdk: MeshOsDaemonSdk, id: bigint, count: number, paus
   }
   return acknowledged;
 }
+
+/** SIGKILLs every node process in `nodes` that still runs, and waits until each has exited. */
+export async function killNodes(nodes: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(nodes.map((child) => {
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGKILL");
+    return exited;
+  }));
+}

@@ -10,7 +10,7 @@ import type { MeshOsDaemonSdkOptions } from "../mod.ts";
 import { test } from "./_harness.ts";
 import { startNatsServer } from "./_nats_server.ts";
 import { tally } from "./_fixtures/tally_daemon.ts";
-import { bytes, flow, hostOf, reportOf, sleep, spawnNode, until } from "./_movable_nodes.ts";
+import { bytes, flow, hostOf, killNodes, reportOf, sleep, spawnNode, until } from "./_movable_nodes.ts";
 
 test("failover: a SIGKILLed node's movable daemons run on its peers, every acknowledged event processed exactly once", async () => {
   const server = await startNatsServer();
@@ -65,7 +65,7 @@ test("failover: a SIGKILLed node's movable daemons run on its peers, every ackno
       `all restored on ${[...new Set(hosts)].join(", ")} ${restoredAfterMs} ms after the kill`);
   } finally {
     await producer?.shutdown();
-    for (const child of nodes) child.kill("SIGKILL");
+    await killNodes(nodes);
     await server.stop();
   }
 });
@@ -107,7 +107,7 @@ test("failover: a move whose target process dies mid-move leaves the daemon runn
   } finally {
     await producer?.shutdown();
     await source?.shutdown();
-    target?.kill("SIGKILL");
+    if (target) await killNodes([target]);
     await server.stop();
   }
 });

@@ -10,7 +10,7 @@ import { Identity, MeshOsDaemonSdk, MeshOsOperator, OperatorIdentity } from "../
 import type { CausalEvent, MeshOsBusOption, MeshOsDaemon } from "../mod.ts";
 import { test } from "./_harness.ts";
 import { startNatsServer } from "./_nats_server.ts";
-import { flow, hostOf, reportOf, sleep, spawnNode } from "./_movable_nodes.ts";
+import { flow, hostOf, killNodes, reportOf, sleep, spawnNode } from "./_movable_nodes.ts";
 const text = (payload: Uint8Array) => new TextDecoder().decode(payload);
 const bytes = (value: string) => new TextEncoder().encode(value);
 
@@ -178,7 +178,7 @@ test("moves: an operator drains a node process of three while events flow — ev
   } finally {
     await operator?.close();
     await producer?.shutdown();
-    for (const child of nodes) child.kill("SIGKILL");
+    await killNodes(nodes);
     await server.stop();
   }
 });

@@ -5,14 +5,15 @@
  * acknowledged (they were held: until then a node restoring the daemon needs them).
  *
  * Each write names the revision this node wrote last; a write refused for it means another node
- * took the daemon over (this node was thought dead, or a move it started completed elsewhere):
+ * took the daemon over (this node was thought dead, or a move it started completed elsewhere) —
+ * unless the replica stored still names this node (its own write, whose answer was lost):
  * `onLost` is called and nothing more is written.
  *
  * @module
  */
 
 import type { MeshBus } from "../bus/mesh_bus.ts";
-import { encodeDaemonTransfer } from "../bus/daemon_transfer.ts";
+import { decodeDaemonTransfer, encodeDaemonTransfer } from "../bus/daemon_transfer.ts";
 import type { DaemonSlot, SettledPoint } from "./daemon_slot.ts";
 
 /** How movable daemons are replicated, and when a silent node's daemons are restored elsewhere. */
@@ -92,22 +93,35 @@ export class DaemonReplicator {
   /**
    * Hands the daemon to `target`: after any write in flight, its settled point is written naming
    * `target` as host, and the frames it covers are acknowledged; nothing more is written here.
-   * Resolves with the point and its revision; null when another node owns the daemon already.
-   * Rejects with `bus_unavailable` when the bus did not store it (the daemon stays here).
+   * Resolves with the point and its revision; null when another node owns the daemon already
+   * (`onLost` was called). Rejects with `bus_unavailable` when the bus did not say it stored it
+   * (`reclaim` takes it back).
    */
   async handOff(target: bigint): Promise<{ point: SettledPoint; revision: bigint } | null> {
     this.#stopped = true;
     while (this.#writing) await this.#writing;
     const point = this.#parts.slot.settledPoint()!;
     const revision = await this.#store(point, target);
-    return revision === null ? null : { point, revision };
+    if (revision !== null) return { point, revision };
+    this.#parts.onLost();
+    return null;
   }
 
   /**
-   * After a hand-off the target did not confirm: takes the daemon back if no node wrote its
-   * replica since (`handedOff` is still the stored revision). True when it is this node's again.
+   * After a hand-off to `target` that did not complete: takes the daemon back if no node wrote its
+   * replica since — `handedOff` is still the stored revision, or, when the hand-off's own write
+   * failed (`handedOff` null: it may have been stored all the same), the stored replica names this
+   * node or `target` (written by this node: the target was never asked). True when it is this
+   * node's again, and replicas go on.
    */
-  async reclaim(handedOff: bigint): Promise<boolean> {
+  async reclaim(handedOff: bigint | null, target: bigint): Promise<boolean> {
+    if (handedOff === null) {
+      const stored = await this.#parts.bus.readReplica(this.#parts.slot.daemonId);
+      const decoded = stored && decodeDaemonTransfer(stored.record);
+      const host = decoded && "transfer" in decoded ? decoded.transfer.hostNode : null;
+      if (stored && host !== this.#parts.nodeId && host !== target) return false;
+      handedOff = stored?.revision ?? 0n;
+    }
     this.#revision = handedOff;
     const revision = await this.#store(this.#parts.slot.settledPoint()!, this.#parts.nodeId);
     if (revision === null) return false;
@@ -152,13 +166,24 @@ export class DaemonReplicator {
     });
   }
 
-  /** Stores `point` with `hostNode` over the revision this node owns; acknowledges what it covers. */
+  /**
+   * Stores `point` with `hostNode` over the revision this node owns; acknowledges what it covers.
+   * A write refused for its revision is this node's own when the stored replica still names this
+   * node (a write whose answer was lost — the servers went away after storing it): then it is
+   * written again over that one. Null when another node wrote it.
+   */
   async #store(point: SettledPoint, hostNode: bigint): Promise<bigint | null> {
     const { bus, slot } = this.#parts;
     if (this.#revision === null) this.#revision = (await bus.readReplica(slot.daemonId))?.revision ?? 0n;
     const record = encodeDaemonTransfer({ daemonId: slot.daemonId, hostNode, factory: slot.movable!, ...point });
-    const revision = await bus.replicate(slot.daemonId, record, this.#revision);
-    if (revision === null) return null;
+    let revision = await bus.replicate(slot.daemonId, record, this.#revision);
+    if (revision === null) {
+      const stored = await bus.readReplica(slot.daemonId);
+      const decoded = stored && decodeDaemonTransfer(stored.record);
+      if (!stored || !decoded || "problem" in decoded || decoded.transfer.hostNode !== this.#parts.nodeId) return null;
+      revision = await bus.replicate(slot.daemonId, record, stored.revision);
+      if (revision === null) return null;
+    }
     this.#revision = revision;
     this.#stored = { point, revision, atMs: this.#parts.now() };
     bus.acknowledge(slot.daemonId, point.busPosition);

@@ -835,11 +835,13 @@ export class MeshRuntime implements SlotHost {
     const replicator = this.#replicators.get(id);
     let refusal: string | null = slot.depth > 0 ? `its inbox did not empty before the drain deadline` : null;
     let handedOff: bigint | null = null;
+    let handOffTried = false;
     if (refusal === null) {
       try {
         // Not replicated, its frames were acknowledged as they came: everything taken goes with it.
         let point: SettledPoint = { state: slot.savedState, ingressHead: slot.ingressHead(), outputHead: slot.outputHead, busPosition: slot.busPosition, skipNext: 0 };
         if (replicator) {
+          handOffTried = true;
           const handOff = await replicator.handOff(target);
           if (handOff === null) return void this.#moving.delete(id); // lost to another node: onLost unregistered it
           ({ point, revision: handedOff } = handOff);
@@ -853,7 +855,7 @@ export class MeshRuntime implements SlotHost {
     }
     this.#moving.delete(id);
     if (this.#closed || this.#slots.get(id) !== slot) return;
-    if (refusal !== null && replicator && handedOff !== null && !(await this.#reclaim(replicator, handedOff))) {
+    if (refusal !== null && replicator && handOffTried && !(await this.#reclaim(replicator, handedOff, target))) {
       this.log(LOG_INFO, id, `daemon "${slot.spec.name}" moved to node ${hexId(target)}: its answer was lost (${refusal}), but it wrote the daemon's replica`);
       refusal = null;
     }
@@ -871,10 +873,10 @@ export class MeshRuntime implements SlotHost {
   }
 
   /** Takes a handed-off daemon back; true unless the target wrote its replica since. Retries while the bus is away. */
-  async #reclaim(replicator: DaemonReplicator, handedOff: bigint): Promise<boolean> {
+  async #reclaim(replicator: DaemonReplicator, handedOff: bigint | null, target: bigint): Promise<boolean> {
     for (;;) {
       try {
-        return await replicator.reclaim(handedOff);
+        return await replicator.reclaim(handedOff, target);
       } catch (err) {
         if (this.#closed) return true;
         this.log(LOG_WARN, null, `taking a daemon back after a failed move: ${thrownText(err)}; trying again`);
