@@ -1,11 +1,14 @@
 // Operators driving the mesh (issue 12, operator part): signed commands to a node by id, commit
 // records, refusals (forged, unknown key, replayed, stale, wrong node, bad transition) that change
 // nothing, and the mesh's audit trail of all of them — `sdk.admin` included as operator "local".
-// On the in-process mesh, then on a real nats-server (the trail in JetStream).
+// On the in-process mesh, then on a real nats-server (the trail in JetStream), the target a node
+// process of its own.
 import assert from "node:assert/strict";
 import { Identity, MeshOsDaemonSdk, MeshOsOperator, OperatorIdentity } from "../mod.ts";
 import type { MeshOsBusOption } from "../mod.ts";
 import { MemoryBus } from "../src/bus/memory_bus.ts";
+import { NatsBus } from "../src/bus/nats_bus.ts";
+import { killNodes, spawnNode } from "./_movable_nodes.ts";
 import { commandSigningBytes, decodeCommandReply, encodeSignedCommand, type OperatorCommand } from "../src/bus/operator_command.ts";
 import { test } from "./_harness.ts";
 import { startNatsServer } from "./_nats_server.ts";
@@ -258,6 +261,49 @@ test("operator: log lines and failures (crash, dead letter, failed drain) of the
       }
     }
   } finally {
+    await server.stop();
+  }
+});
+
+test("operator: a node process on NATS refuses forged, unknown-key and replayed commands, changes nothing, and audits each", async () => {
+  const server = await startNatsServer();
+  const mesh = `opsproc${Date.now() % 100_000}`;
+  const alice = OperatorIdentity.generate();
+  const mallory = OperatorIdentity.generate();
+  const target = await spawnNode(server.url, mesh, 2n, 0, `trust:${alice.publicKeyHex}`);
+  const raw = await NatsBus.open({ servers: [server.url], mesh, nodeId: 77n, now: Date.now, connectTimeoutMs: 2_000, replicas: 1 });
+  const operator = await MeshOsOperator.connect(alice, { bus: { nats: { servers: server.url, mesh } } });
+  const send = async (signed: { command: OperatorCommand; signature: string }) => {
+    const decoded = decodeCommandReply(await raw.request("command", 2n, encodeSignedCommand(signed), 5_000));
+    assert.ok("reply" in decoded);
+    return decoded.reply;
+  };
+  try {
+    await until("node 2 seen", () => operator.nodes().get(2n)?.health === "Healthy");
+    const forged = command(alice, {});
+    const unknown = command(mallory, {});
+    const replies = [
+      await send({ command: forged, signature: mallory.sign(commandSigningBytes(forged)) }),
+      await send({ command: unknown, signature: mallory.sign(commandSigningBytes(unknown)) }),
+    ];
+    const genuine = command(alice, { kind: "cordon" });
+    const signed = { command: genuine, signature: alice.sign(commandSigningBytes(genuine)) };
+    replies.push(await send(signed), await send(signed));
+    assert.deepEqual(replies.map((r) => (r.ok ? "ok" : r.kind)), ["unauthorized", "unauthorized", "ok", "unauthorized"]);
+    assert.match(replies[3].ok ? "" : replies[3].message, /a replay/);
+    await sleep(700); // a heartbeat after the commands
+    assert.equal(operator.nodes().get(2n)?.maintenance, "Active", "no refused command changed the node");
+    const trail = await operator.audit({ node: 2n });
+    assert.deepEqual(trail.map((r) => [r.kind, r.result, r.operatorId === mallory.publicKeyHex]), [
+      ["enterMaintenance", "refused", false],
+      ["enterMaintenance", "refused", true],
+      ["cordon", "committed", false],
+      ["cordon", "refused", false],
+    ]);
+  } finally {
+    await operator.close();
+    await raw.close();
+    await killNodes([target.child]);
     await server.stop();
   }
 });
