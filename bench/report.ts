@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import type { Measurement } from "./_measure.ts";
 import type { BenchReport } from "./_output.ts";
 import type { MeshMeasurement } from "./mesh_bench.ts";
+import type { MoveMeasurement } from "./move_bench.ts";
 
 const outDir = fileURLToPath(new URL("./out/", import.meta.url));
 const resultsPath = fileURLToPath(new URL("./RESULTS.md", import.meta.url));
@@ -50,6 +51,7 @@ interface RuntimeResults {
   hyperfine?: { results: HyperfineRun[] };
   mesh?: { runtime: string; results: MeshMeasurement[] };
   lifecycle?: BenchReport;
+  moves?: { runtime: string; results: MoveMeasurement[] };
 }
 
 const SDK_TARGET_PER_SEC = 10e6;
@@ -151,6 +153,25 @@ function meshTable(rows: MeshMeasurement[]): string[] {
     lines.push(
       `| ${row.name} | ${row.bus} | ${rate(row.eventsPerSec)} | ${ms(row.p50Ms)} | ${ms(row.p99Ms)} | ${row.events} | ${row.messages ?? ""} |`,
     );
+  }
+  return lines;
+}
+
+/** Kubernetes' defaults, the anchors of issue 12: a pod's termination grace, a lost node's eviction. */
+const K8S_GRACE_MS = 30_000;
+const K8S_EVICTION_MS = 300_000;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[(sorted.length - 1) >> 1];
+}
+
+function movesTable(rows: MoveMeasurement[]): string[] {
+  const lines = ["| case | daemons | median s | runs (s) | Kubernetes' default ÷ this |", "|---|---:|---:|---:|---:|"];
+  for (const row of rows) {
+    const anchor = row.name.startsWith("SIGKILL") ? K8S_EVICTION_MS : K8S_GRACE_MS;
+    const ms = median(row.runs);
+    lines.push(`| ${row.name} | ${row.daemons} | ${(ms / 1e3).toFixed(2)} | ${row.runs.map((r) => (r / 1e3).toFixed(2)).join(", ")} | ${ratio(anchor / ms)} |`);
   }
   return lines;
 }
@@ -321,8 +342,9 @@ for (const runtime of ["bun", "deno"]) {
     hyperfine: readJson<{ results: HyperfineRun[] }>(`hyperfine_${runtime}.json`),
     mesh: readJson<{ runtime: string; results: MeshMeasurement[] }>(`mesh_${runtime}.json`),
     lifecycle: readJson<BenchReport>(`lifecycle_${runtime}.json`),
+    moves: readJson<{ runtime: string; results: MoveMeasurement[] }>(`moves_${runtime}.json`),
   };
-  if (results.ring || results.workers || results.sdk || results.log || results.mesh) runtimes.push(results);
+  if (results.ring || results.workers || results.sdk || results.log || results.mesh || results.moves) runtimes.push(results);
 }
 
 const md: string[] = [
@@ -380,6 +402,14 @@ for (const r of runtimes) {
       "### The mesh: events across nodes (sending node here, hosting node in a child process, one local `nats-server`; memory: both nodes in one process)",
       "",
       ...meshTable(r.mesh.results),
+      "",
+    );
+  }
+  if (r.moves) {
+    md.push(
+      `### Daemons that move: ${r.moves.results[0]?.daemons ?? 0} movable daemons under ${rate(r.moves.results[0]?.offeredPerSec ?? 0)} events/s offered, every node but the measuring one a process, one local \`nats-server\` (anchors: Kubernetes' 30 s termination grace for a drain, its 5-minute node-lost eviction for a failover)`,
+      "",
+      ...movesTable(r.moves.results),
       "",
     );
   }

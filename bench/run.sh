@@ -1,7 +1,8 @@
 #!/usr/bin/env sh
 # Builds the Zig library (ReleaseFast), runs every benchmark under Bun and Deno — rings, rings and
 # postMessage across Workers, the SDK end to end and stage by stage, logging, events across nodes
-# on NATS JetStream (when nats-server is installed) — and the whole-program runs under hyperfine
+# on NATS JetStream and daemons moving between node processes (when nats-server is installed) —
+# and the whole-program runs under hyperfine
 # when it is installed, then writes bench/RESULTS.md.
 # Waits (up to 10 min) for the 1-minute load to drop to 1.5 or less first, before each benchmark
 # (up to 5 min) for other jobs to use at most a quarter of the CPU, and records both: other jobs
@@ -97,6 +98,7 @@ for runtime in bun deno; do
   stage "log_$runtime" $run bench/log_bench.ts $QUICK --out "$OUT/log_$runtime.json" > /dev/null
   if [ -x /usr/sbin/nats-server ]; then
     stage "mesh_$runtime" $run bench/mesh_bench.ts $QUICK --out "$OUT/mesh_$runtime.json"
+    stage "moves_$runtime" $run bench/move_bench.ts $QUICK --out "$OUT/moves_$runtime.json"
   else
     echo "nats-server not installed: skipping the mesh benchmark"
   fi
