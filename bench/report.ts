@@ -407,7 +407,7 @@ for (const r of runtimes) {
   }
   if (r.moves) {
     md.push(
-      `### Daemons that move: ${r.moves.results[0]?.daemons ?? 0} movable daemons under ${rate(r.moves.results[0]?.offeredPerSec ?? 0)} events/s offered, every node but the measuring one a process, one local \`nats-server\` (anchors: Kubernetes' 30 s termination grace for a drain, its 5-minute node-lost eviction for a failover)`,
+      `### Daemons that move: ${r.moves.results[0]?.daemons ?? 0} movable daemons under ${rate(r.moves.results[0]?.offeredPerSec ?? 0)} events offered, every node but the measuring one a process, one local \`nats-server\` (anchors: Kubernetes' 30 s termination grace for a drain, its 5-minute node-lost eviction for a failover)`,
       "",
       ...movesTable(r.moves.results),
       "",
