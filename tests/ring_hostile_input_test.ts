@@ -1,8 +1,9 @@
 // Hostile payloads at the ring backends (issue 14 items 1, 2 and 10): a Uint8Array whose own
 // `length`/`byteLength` lie (or a subclass whose getters do) is read at its true size on every
 // backend — never more bytes of process memory, never bytes staged for someone else; a detached
-// payload is refused alike everywhere; and views kept past `close()` stay safe to read and write
-// (in a child process, where a crash could not take the runner down).
+// payload is refused alike everywhere; views kept past `close()` stay safe to read and write
+// (in a child process, where a crash could not take the runner down); and a multi-producer ring
+// whose oldest record never commits fails as broken on every backend instead of stalling for good.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import process from "node:process";
@@ -106,4 +107,31 @@ test("hostile: a multi-producer js ring whose head header was overwritten fails 
   assert.ok(caught instanceof MeshOsSdkError, `expected a corrupt-ring error; got ${caught}`);
   assert.equal(caught.kind, "backend_unavailable");
   assert.match(caught.detail, /record at offset 0 has length -8; expected a committed record .*the ring memory was overwritten/);
+});
+
+test("hostile: a multi-producer ring whose oldest record stays uncommitted fails as broken after the limit, on every backend", async () => {
+  const { UNCOMMITTED_LIMIT_MS } = await import("../src/ffi/_ring_format.ts");
+  await Promise.all(backends.map(async (backend) => {
+    const ring = backend.createRing({ capacityBytes: 4096, producers: "multi" });
+    assert.equal(ring.pushBatch([new Uint8Array([1]), new Uint8Array([2]), new Uint8Array([3])]), 3);
+    // The first visitor zeroes the next record's header: as if its producer claimed it and died.
+    assert.equal(ring.popBatchInPlace(1, (bytes, offset) => {
+      new DataView(bytes.buffer, bytes.byteOffset).setUint32(offset - 8 + 16, 0, true);
+    }), 1, backend.name);
+    const started = Date.now();
+    let caught: unknown = null;
+    while (caught === null && Date.now() - started < UNCOMMITTED_LIMIT_MS * 2) {
+      try {
+        assert.equal(ring.popBatch(8, () => {}), 0, `${backend.name}: nothing committed to pop`);
+      } catch (err) {
+        caught = err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(caught instanceof MeshOsSdkError, `${backend.name}: expected the ring to fail as broken; got ${caught}`);
+    assert.equal(caught.kind, "backend_unavailable");
+    assert.match(caught.detail, /ring's (record at offset \d+|oldest record) was claimed but not committed for \d+ ms; expected a commit within 5000 ms/);
+    assert.ok(Date.now() - started >= UNCOMMITTED_LIMIT_MS - 200, `${backend.name}: not before the limit`);
+    ring.close();
+  }));
 });

@@ -23,6 +23,7 @@ import {
   checkRecordType,
   checkRingOptions,
   closedError,
+  CommitWatch,
   corruptError,
   reenteredError,
   LOG_SLOT_HEADER_BYTES,
@@ -78,6 +79,7 @@ class AbiRecordRing implements RecordRing {
   readonly #release: AbiCall;
   #region: HostMemory | undefined;
   #popping = false;
+  readonly #commits = new CommitWatch();
 
   /** Destroys the ring on close (false for a ring attached from another thread's handle). */
   readonly #owned: boolean;
@@ -233,6 +235,8 @@ class AbiRecordRing implements RecordRing {
         popped += this.#visitSpan(region, offset, bytes, records, visit);
         if (offset + bytes !== this.capacityBytes) break;
       }
+      if (popped > 0) this.#commits.moved();
+      else if (this.depth() > 0) this.#commits.stuck(this.#host.name, "oldest record");
       return popped;
     } finally {
       this.#popping = false;

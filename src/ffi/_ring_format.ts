@@ -299,3 +299,40 @@ export function corruptError(backend: string, offset: number, length: number): M
       `committed record inside the data region (the ring memory was overwritten)`,
   );
 }
+
+/**
+ * How long the oldest record of a ring may stay claimed but uncommitted before the consumer calls
+ * the ring broken (ms). A producer commits microseconds after it claims; one that died between the
+ * two, or memory overwritten with zeros, would otherwise leave the consumer waiting forever.
+ */
+export const UNCOMMITTED_LIMIT_MS = 5_000;
+
+/**
+ * Watches a ring's consumer for a record that never commits: `stuck` each time a pop found
+ * records claimed but none committed, `moved` when a pop took something.
+ */
+export class CommitWatch {
+  #sinceMs: number | null = null;
+
+  /** Nothing committed at `where` though records are claimed: throws once that lasted too long. */
+  stuck(backend: string, where: string): void {
+    const now = performance.now();
+    if (this.#sinceMs === null) {
+      this.#sinceMs = now;
+      return;
+    }
+    const waited = now - this.#sinceMs;
+    if (waited < UNCOMMITTED_LIMIT_MS) return;
+    throw new MeshOsSdkError(
+      "backend_unavailable",
+      `RecordRing: the ${backend} ring's ${where} was claimed but not committed for ${Math.round(waited)} ms; ` +
+        `expected a commit within ${UNCOMMITTED_LIMIT_MS} ms (a producer died while writing it, or the ring ` +
+        `memory was overwritten)`,
+    );
+  }
+
+  /** The consumer took records: whatever was stuck is not. */
+  moved(): void {
+    this.#sinceMs = null;
+  }
+}

@@ -33,6 +33,7 @@ import {
   checkRecordType,
   checkRingOptions,
   closedError,
+  CommitWatch,
   corruptError,
   frameSize,
   maxPayloadBytesFor,
@@ -73,6 +74,7 @@ export class JsRecordRing implements RecordRing {
   /** The memory of the ring: pass it to a Worker and {@link JsRecordRing.attach} it there. */
   readonly buffer: SharedArrayBuffer | ArrayBuffer;
   readonly #multi: boolean;
+  readonly #commits = new CommitWatch();
   readonly #mask: number;
   #control: Int32Array;
   #bytes: Uint8Array;
@@ -235,7 +237,10 @@ export class JsRecordRing implements RecordRing {
         const length = multi ? Atomics.load(words, word) : words[word];
         // 0: claimed, not committed yet. A negative length is no commit but corruption (a header
         // above 2^31): it must fail below, not stall the consumer for good.
-        if (length === 0 && multi) break;
+        if (length === 0 && multi) {
+          this.#commits.stuck("js", `record at offset ${offset}`);
+          break;
+        }
         // Only a visitor writing outside its payload could break these (popBatchInPlace hands it
         // the whole region): fail instead of walking garbage.
         if (
@@ -258,6 +263,7 @@ export class JsRecordRing implements RecordRing {
       this.#popping = false;
       this.#release(start, head, popped);
     }
+    if (popped > 0) this.#commits.moved();
     return popped;
   }
 
