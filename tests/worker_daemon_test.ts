@@ -319,16 +319,24 @@ test("worker: bad options are invalid_argument; a module that cannot serve is in
   await sdk.shutdown();
 });
 
-test("worker: an async process() in a Worker fails with the reason, and its rejection reaches nothing", async () => {
-  const { sdk } = await startManual();
+test("worker: an async process() is awaited in the Worker, one at a time, in order; a rejection is a crash, restored and retried", async () => {
+  const { sdk, clock } = await startManual({}, { backoff: { initialMs: 1, maxMs: 1 } });
   const handle = await sdk.registerDaemon({ name: "async" }, Identity.generate(), worker("asyncProcess"));
-  sdk.ingest(handle.daemonId, bytes("x"));
-  await waitFor("the failure", () => row(sdk).counters.processErrors === 1);
-  await new Promise((resolve) => setTimeout(resolve, 20)); // the promise has rejected by now, unobserved
-  const lines = sdk.snapshot().log.records.map((r) => r.message).join("\n");
-  assert.match(lines, /process\(\) returned a Promise: a daemon in a Worker must process synchronously/);
-  assert.equal(row(sdk).counters.crashes, 1);
-  assert.equal(sdk.snapshot().liveDaemonWorkers, 1, "the Worker itself is still alive");
+  const { outputs, reach } = collect(sdk, handle.daemonId);
+  sdk.ingestBatch(handle.daemonId, ["a", "b", "reject-once", "c"].map(bytes));
+  for (let turn = 0; turn < 200 && row(sdk).counters.processed < 4; turn++) {
+    await clock.advance(100); // the restart after the rejection happens on a tick
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  sdk.ingest(handle.daemonId, bytes("report"));
+  await reach(5);
+  // The rejection restored the state after "b" (2) and retried "reject-once", which then resolved.
+  assert.deepEqual(texts(outputs), ["a#1", "b#2", "reject-once#3", "c#4", "4 restored=2"]);
+  const { counters } = row(sdk);
+  assert.deepEqual([counters.processed, counters.crashes, counters.processErrors], [5, 1, 1]);
+  assert.match(sdk.snapshot().log.records.map((r) => r.message).join("\n"), /process\(\) failed \(attempt 1\) at sequence 3: rejected in the Worker/);
+  assert.deepEqual(sdk.snapshot().deadLetters, []);
+  assertWholeChain(outputs, handle.daemonId);
   await sdk.shutdown();
 });
 

@@ -70,6 +70,8 @@ let control: Int32Array<ArrayBufferLike> = new Int32Array(CONTROL_BYTES / Int32A
 let ingress: CausalChain | null = null;
 /** Set after a failed `process()`: nothing more runs until the runtime says `restore`. */
 let paused = true;
+/** An async `process()` has not settled: no record is taken until it has. */
+let awaiting = false;
 let controlsHandled = 0;
 /** The daemon's saved state: its last `snapshot()` here, or what was handed over at start. */
 let savedState: Uint8Array | null = null;
@@ -151,21 +153,48 @@ function requireDaemon(): MeshOsDaemon {
 /** The daemon's `snapshot()` after the last event that succeeded since the last report. */
 let lastSaved: SavedStateReading | null = null;
 
+/** What one `process()` came to: its outputs, or why it failed. */
+type Outcome = readonly Uint8Array[] | string;
+
 /**
- * Calls `process()`; the outputs, or the failure text. After a success the daemon's `snapshot()`
- * is taken, so a restart restores exactly the
- * events whose outputs were emitted.
+ * Calls `process()`: its outcome, or — for an async `process()` (a promise or any thenable) — a
+ * promise of it, settled once however the thenable behaves. After a success the daemon's
+ * `snapshot()` is taken, so a restart restores exactly the events whose outputs were emitted.
+ * `IN_PROCESS` stays set until it settles.
  */
-function runProcess(event: CausalEvent): readonly Uint8Array[] | string {
+function runProcess(event: CausalEvent): Outcome | Promise<Outcome> {
   Atomics.store(control, IN_PROCESS, 1);
+  let result: unknown;
+  try {
+    result = requireDaemon().process(event);
+  } catch (err) {
+    Atomics.store(control, IN_PROCESS, 0);
+    return thrownText(err);
+  }
+  if (!isThenable(result)) return settleProcess(() => result);
+  const pending = result;
+  awaiting = true;
+  return new Promise<Outcome>((resolve) => {
+    let settled = false;
+    const settle = (value: () => unknown) => {
+      if (settled) return;
+      settled = true;
+      awaiting = false;
+      resolve(settleProcess(value));
+    };
+    try {
+      pending.then((value) => settle(() => value), (error) => settle(() => { throw error; }));
+    } catch (error) {
+      settle(() => { throw error; });
+    }
+  });
+}
+
+/** The outcome of a `process()` that returned (or resolved to) `value()`. */
+function settleProcess(value: () => unknown): Outcome {
   let outputs: readonly Uint8Array[];
   try {
-    const result: unknown = requireDaemon().process(event);
-    if (isThenable(result)) {
-      void Promise.resolve(result).catch(() => {}); // its outcome is not waited for: no unhandled rejection
-      return "process() returned a Promise: a daemon in a Worker must process synchronously (register it without the worker option for an async process())";
-    }
-    outputs = checkOutputs(result);
+    outputs = checkOutputs(value());
   } catch (err) {
     return thrownText(err);
   } finally {
@@ -176,18 +205,24 @@ function runProcess(event: CausalEvent): readonly Uint8Array[] | string {
   return outputs;
 }
 
+/** Reports a retried (or awaited) event's outcome. */
+function reportOne(outcome: Outcome): void {
+  if (typeof outcome === "string") report("retry", [], null, outcome);
+  else report("retry", [outcome], null, null);
+}
 
 function report(
   source: "ring" | "retry",
   outputs: (readonly Uint8Array[])[],
   head: CausalEvent | null,
   failure: string | null,
+  awaited = false,
 ): void {
   const saved = lastSaved; // the state after the last event that succeeded, failure or not
   lastSaved = null;
   if (saved?.bytes) savedState = saved.bytes;
   const packed = packOutputs(outputs);
-  post({ type: "batch", source, done: outputs.length, outputs: packed, head, failure, savedState: saved }, [
+  post({ type: "batch", source, done: outputs.length, outputs: packed, head, failure, awaited, savedState: saved }, [
     packed.bytes.buffer as ArrayBuffer,
   ]);
   if (failure !== null) paused = true;
@@ -208,6 +243,13 @@ function runRingBatch(inbox: JsRecordRing, chain: CausalChain): number {
       const { originHash, sequence, parentHash, horizonEncoded } = link;
       head = { originHash, sequence, parentHash, horizonEncoded, payload };
       const result = runProcess(head);
+      if (result instanceof Promise) {
+        // Awaited as a retry is: the runtime keeps the event until its outcome comes.
+        report("ring", outputs, head, null, true);
+        reported = true;
+        void result.then(reportOne);
+        throw STOP_BATCH; // the records after this one stay in the ring
+      }
       if (typeof result === "string") {
         report("ring", outputs, head, result);
         reported = true;
@@ -230,8 +272,9 @@ function runRingBatch(inbox: JsRecordRing, chain: CausalChain): number {
 
 function retry(event: CausalEvent): void {
   const result = runProcess(event);
-  if (typeof result === "string") report("retry", [], null, result);
-  else report("retry", [result], null, null);
+  // Not returned: messages after this one (controls, polls) are handled while it is awaited.
+  if (result instanceof Promise) void result.then(reportOne);
+  else reportOne(result);
 }
 
 /** Takes batches while allowed, else waits (without blocking this thread) for the runtime's notify. */
@@ -239,7 +282,7 @@ function loop(): void {
   const inbox = ring;
   const chain = ingress;
   if (!inbox || !chain) return;
-  const mayRun = () => !paused && Atomics.load(control, RUN) === 1;
+  const mayRun = () => !paused && !awaiting && Atomics.load(control, RUN) === 1;
   // A control event posted before these records were pushed goes to onControl first.
   if (Atomics.load(control, CONTROLS) !== controlsHandled) return yieldToLoop(loop);
   if (mayRun() && runRingBatch(inbox, chain) > 0) return yieldToLoop(loop);

@@ -351,13 +351,19 @@ export class WorkerExecutor implements DaemonExecutor {
     let retried: PendingEvent | undefined;
     if (report.source === "ring") {
       if (report.head) run.adopt(report.head);
-      run.popped(report.done + (report.failure === null ? 0 : 1));
+      run.popped(report.done + (report.failure === null && !report.awaited ? 0 : 1));
     } else {
       this.#retrying = false;
       retried = run.takeKept();
     }
     for (const outputs of unpackOutputs(report.outputs)) run.completed(outputs);
     if (report.savedState) run.stateSaved(report.savedState);
+    if (report.awaited && report.head) {
+      // Kept as the one retry with the Worker: its outcome comes as a retry report.
+      run.keep(report.head);
+      this.#retrying = true;
+      return;
+    }
     if (report.failure === null) return;
     this.#awaitingRestore = true;
     const failedEvent = retried?.event ?? report.head;

@@ -74,6 +74,11 @@ export interface BatchReport {
   head: ChainHead | null;
   /** Why `process()` failed on the event after the `done` ones, or null. */
   failure: string | null;
+  /**
+   * Ring batches: the event after the `done` ones (`head`) returned a promise; it left the ring and
+   * is awaited in the Worker, whose `retry` report brings its outcome.
+   */
+  awaited: boolean;
   /** Taken after a batch without failure. */
   savedState: SavedStateReading | null;
 }

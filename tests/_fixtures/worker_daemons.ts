@@ -106,9 +106,35 @@ export const closer = {
 /** Not a daemon: no `process`. */
 export const notADaemon = { name: "lazy" };
 
-/** An async `process()` (a Worker daemon must be synchronous); its promise rejects later. */
-export const asyncProcess: Omit<MeshOsDaemon, "name"> = {
-  process: () => new Promise((_, reject) => setTimeout(() => reject(new Error("rejected in the Worker")), 1)),
+/**
+ * An async `process()`: each event settles a millisecond later, echoed with the count so far;
+ * "reject-once" rejects the first time; "report" emits `count restored=…`.
+ */
+export const asyncProcess = {
+  count: 0,
+  rejected: false,
+  restored: [] as number[],
+  process(event: CausalEvent): Promise<Uint8Array[]> {
+    return new Promise((resolve, reject) => {
+      setTimeout(() => {
+        const payload = text(event);
+        if (payload === "reject-once" && !this.rejected) {
+          this.rejected = true;
+          return reject(new Error("rejected in the Worker"));
+        }
+        if (payload === "report") return resolve([encoder.encode(`${this.count} restored=${this.restored.join(",")}`)]);
+        this.count++;
+        resolve([encoder.encode(`${payload}#${this.count}`)]);
+      }, 1);
+    });
+  },
+  snapshot(): Uint8Array {
+    return encoder.encode(String(this.count));
+  },
+  restore(state: Uint8Array): void {
+    this.count = Number(decoder.decode(state));
+    this.restored.push(this.count);
+  },
 };
 
 /** Counts the events it processed; fails once on each payload starting with "fail"; `report` emits the count. */
