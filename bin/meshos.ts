@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
 /**
- * The `meshos` command line. Runs under Bun (`bun bin/meshos.ts viz …`) and Deno
- * (`deno run --allow-read --allow-write bin/meshos.ts viz …`).
+ * The `meshos` command line. Runs under Bun (`bun bin/meshos.ts viz …`), Deno
+ * (`deno run --allow-read --allow-write bin/meshos.ts viz …`) and, compiled, Node.js (the npm
+ * package's `meshos` command: `lib/bin/meshos.js`).
  *
  * Commands:
  * - `viz`: draw statecharts as Mermaid, DOT or SVG (see `meshos viz --help`);
@@ -18,7 +19,9 @@
  * @module
  */
 
+import { realpathSync } from "node:fs";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { processIo, runVizCommand } from "../src/viz/viz_command.ts";
 import { runInspectCommand } from "../src/viz/inspect_command.ts";
 import { SDK_VERSION } from "../src/contract/sdk_version.ts";
@@ -57,4 +60,12 @@ export async function main(args: readonly string[]): Promise<number> {
   return 2;
 }
 
-if (import.meta.main) process.exitCode = await main(process.argv.slice(2));
+/** Run as a program (not imported): `import.meta.main` under Bun and Deno; Node has no such flag. */
+function invokedDirectly(): boolean {
+  const flag = (import.meta as { main?: boolean }).main;
+  if (flag !== undefined) return flag;
+  const script = process.argv[1];
+  return script !== undefined && realpathSync(script) === fileURLToPath(import.meta.url);
+}
+
+if (invokedDirectly()) process.exitCode = await main(process.argv.slice(2));

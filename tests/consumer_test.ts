@@ -1,5 +1,7 @@
 // The package as a user gets it: `npm pack`, then `bun add <tarball>` in a fresh project (Bun), a
-// workspace holding the unpacked tarball (Deno), and `deno publish --dry-run` (offline).
+// workspace holding the unpacked tarball (Deno), `npm install <tarball>` with the example
+// type-checked under a common strict tsconfig and compiled (Node.js), and `deno publish --dry-run`
+// (offline).
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import process from "node:process";
@@ -11,6 +13,7 @@ import { test } from "./_harness.ts";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bun = join(root, "node_modules/.bin/bun");
 const deno = join(root, "node_modules/.bin/deno");
+const tsc = join(root, "node_modules/.bin/tsc");
 mkdirSync(join(root, ".tmp"), { recursive: true });
 const expected = 'consumer: daemon 0xc162c80da6be3de4 answered "ping" as output #1';
 
@@ -51,6 +54,55 @@ test("consumer: the unpacked tarball as a Deno workspace member runs the same ex
     writeFileSync(join(dir, "app/deno.json"), JSON.stringify({ name: "@consumer/app", version: "0.0.0", exports: "./main.ts" }));
     copyFileSync(join(root, "examples/consumer.ts"), join(dir, "app/main.ts"));
     assert.equal(run(deno, ["run", "--allow-all", "app/main.ts"], dir).trim(), expected);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("consumer: npm pack → npm install → the example, type-checked strictly and compiled, runs under Node.js on wasm; so does the meshos command", () => {
+  const dir = mkdtempSync(join(root, ".tmp", "consumer-node-"));
+  try {
+    const tarball = packInto(dir);
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+    run("npm", ["install", "--silent", "--no-audit", "--no-fund", tarball], dir);
+    copyFileSync(join(root, "examples/consumer.ts"), join(dir, "main.ts"));
+    // What @tsconfig/node20 sets, with the library declarations checked too (no skipLibCheck).
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
+      compilerOptions: {
+        lib: ["es2023"],
+        module: "node16",
+        moduleResolution: "node16",
+        target: "es2022",
+        strict: true,
+        esModuleInterop: true,
+        skipLibCheck: false,
+        outDir: "out",
+        typeRoots: [join(root, "node_modules/@types")],
+        types: ["node"],
+      },
+      files: ["main.ts"],
+    }));
+    run(tsc, ["-p", "."], dir);
+    const result = spawnSync("node", ["out/main.js"], { cwd: dir, encoding: "utf8" });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout.trim(), expected);
+    assert.match(result.stderr, /^\[meshos\] using the wasm ring backend: the native backend is unavailable: this runtime has no FFI/m);
+    assert.equal(run("node", [join(dir, "node_modules/.bin/meshos"), "--version"], dir).trim(), "meshos 0.1.0");
+    // The inspector serves on node:http: the snapshot, and the event stream's first update.
+    writeFileSync(join(dir, "inspect.mjs"), [
+      'import { MeshOsDaemonSdk } from "@meshos/sdk";',
+      "const sdk = await MeshOsDaemonSdk.start({}, { backendNotice: false });",
+      "const inspector = await sdk.inspect({ port: 0 });",
+      'const snapshot = await fetch(new URL("/snapshot.json", inspector.url)).then((r) => r.json());',
+      'const events = await fetch(new URL("/events", inspector.url));',
+      "const reader = events.body.getReader();",
+      'let streamed = "";',
+      "for (let i = 0; i < 50 && !streamed.includes('\"snapshot\"'); i++) streamed += new TextDecoder().decode((await reader.read()).value);",
+      'console.log(snapshot.backend, events.headers.get("content-type"), streamed.includes(\'"snapshot"\'));',
+      "await sdk.shutdown();",
+      "process.exit(0);",
+    ].join("\n"));
+    assert.equal(run("node", ["inspect.mjs"], dir).trim(), "wasm text/event-stream; charset=utf-8 true");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,9 @@
 /**
- * Where the built Zig artifacts are: beside this module in `zig/zig-out/` unless `MESHOS_LIB` /
+ * Where the built Zig artifacts are: in the package's `zig/zig-out/` unless `MESHOS_LIB` /
  * `MESHOS_WASM` name other files. The package ships a prebuilt library per platform
- * (`zig/zig-out/platforms/`), so no Zig toolchain is needed to get the native backend.
+ * (`zig/zig-out/platforms/`), so no Zig toolchain is needed to get the native backend. This
+ * module runs from `src/ffi/` (TypeScript, Bun and Deno) or from `lib/src/ffi/` (the compiled
+ * JavaScript Node runs): the package root is two or three folders up.
  *
  * @module
  */
@@ -37,9 +39,16 @@ export function platformKey(): string {
 export function libraryPath(): string {
   const forced = readEnv(LIB_ENV);
   if (forced !== undefined) return forced;
-  const local = fileURLToPath(new URL(`../../zig/zig-out/${process.platform === "win32" ? "bin" : "lib"}/${libraryFileName()}`, import.meta.url));
+  const local = artifact(`${process.platform === "win32" ? "bin" : "lib"}/${libraryFileName()}`);
   if (exists(local)) return local;
-  return fileURLToPath(new URL(`../../zig/zig-out/platforms/${platformKey()}/${libraryFileName()}`, import.meta.url));
+  return artifact(`platforms/${platformKey()}/${libraryFileName()}`);
+}
+
+/** The path of `zig/zig-out/<path>` in this package. */
+function artifact(path: string): string {
+  // Compiled (lib/src/ffi/_artifacts.js) the package root is three folders up; as source, two.
+  const root = import.meta.url.endsWith(".js") ? "../../../" : "../../";
+  return fileURLToPath(new URL(`${root}zig/zig-out/${path}`, import.meta.url));
 }
 
 /** Whether `path` exists; false when this runtime may not look (Deno without read permission). */
@@ -53,7 +62,7 @@ function exists(path: string): boolean {
 
 /** Path of the wasm module (`MESHOS_WASM`, else `zig/zig-out/bin/meshos.wasm`). */
 export function wasmPath(): string {
-  return readEnv(WASM_ENV) ?? fileURLToPath(new URL("../../zig/zig-out/bin/meshos.wasm", import.meta.url));
+  return readEnv(WASM_ENV) ?? artifact("bin/meshos.wasm");
 }
 
 /** How to build the artifacts, for the errors of a backend that finds none or a stale one. */

@@ -96,6 +96,11 @@ export class LoadedDaemonWorker {
    * error text) when the module fails to load, lacks the export, or the export is not a daemon.
    */
   static load(source: WorkerDaemonSource): Promise<LoadedDaemonWorker> {
+    if (typeof Worker !== "function") {
+      return Promise.reject(
+        new MeshOsSdkError("backend_unavailable", "options.worker: this runtime has no web Worker (Node.js has worker_threads only); register the daemon without the worker option to run it on the runtime thread"),
+      );
+    }
     if (typeof SharedArrayBuffer !== "function") {
       return Promise.reject(
         new MeshOsSdkError("backend_unavailable", "options.worker: this runtime has no SharedArrayBuffer for the inbox"),
@@ -125,7 +130,7 @@ export class LoadedDaemonWorker {
     this.#listener = listener;
   }
 
-  post(message: ToWorker, transfer: Transferable[] = []): void {
+  post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
     if (!this.#terminated) this.#worker.postMessage(message, transfer);
   }
 

@@ -1,6 +1,7 @@
 /**
  * Serves a fetch-style handler with the host runtime's own server: `Bun.serve` under Bun,
- * `Deno.serve` under Deno. Private to the inspector.
+ * `Deno.serve` under Deno, `node:http` under Node.js (requests and streamed responses translated
+ * to and from the web-standard shapes). Private to the inspector.
  *
  * @module
  */
@@ -61,5 +62,41 @@ export function serveHttp(
     const server = deno.serve({ port: options.port, hostname: options.hostname, onListen: () => {} }, handler);
     return Promise.resolve({ port: server.addr.port, stop: () => server.shutdown() });
   }
-  return Promise.reject(new Error("the inspector needs Bun or Deno (Bun.serve or Deno.serve was not found)"));
+  return serveNode(handler, options);
+}
+
+/** `node:http` serving `handler`: each request made a `Request`, each `Response` body streamed out. */
+async function serveNode(handler: FetchHandler, options: { port: number; hostname: string }): Promise<HttpServerHandle> {
+  const { createServer } = await import("node:http");
+  const server = createServer((req, res) => {
+    void (async () => {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, one);
+      }
+      const response = await handler(new Request(`http://${req.headers.host ?? options.hostname}${req.url ?? "/"}`, { method: req.method, headers }));
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      if (!response.body || req.method === "HEAD") return void res.end();
+      const reader = response.body.getReader();
+      res.once("close", () => void reader.cancel().catch(() => {}));
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) res.write(chunk.value);
+      res.end();
+    })().catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.hostname, () => resolve());
+  });
+  const address = server.address();
+  return {
+    port: typeof address === "object" && address !== null ? address.port : options.port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
