@@ -1,6 +1,6 @@
 /**
  * The demo: one node, one daemon, every part of the lifecycle, printed as it happens.
- * Run with `npm run demo` (Bun) or `bash scripts/demo.sh --deno`.
+ * Run with `npm run demo` (Bun), `bash scripts/demo.sh --deno`, or `meshos demo` (any runtime).
  *
  * @module
  */
@@ -10,7 +10,7 @@ import { Identity, MeshOsDaemonSdk } from "../mod.ts";
 import type { DaemonControl } from "../mod.ts";
 import { ShoutingEcho, slowDaemon } from "./echo_daemon.ts";
 
-const runtime = "Bun" in globalThis ? "Bun" : "Deno";
+const runtime = "Bun" in globalThis ? "Bun" : "Deno" in globalThis ? "Deno" : "Node.js";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

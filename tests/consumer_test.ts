@@ -87,7 +87,12 @@ test("consumer: npm pack → npm install → the example, type-checked strictly 
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout.trim(), expected);
     assert.match(result.stderr, /^\[meshos\] using the wasm ring backend: the native backend is unavailable: this runtime has no FFI/m);
-    assert.equal(run("node", [join(dir, "node_modules/.bin/meshos"), "--version"], dir).trim(), "meshos 0.1.0");
+    const meshos = join(dir, "node_modules/.bin/meshos");
+    assert.equal(run("node", [meshos, "--version"], dir).trim(), "meshos 0.1.0");
+    const bench = run("node", [meshos, "bench", "--records", "25600"], dir);
+    assert.match(bench, /^native\s+unavailable: the native backend is unavailable: this runtime has no FFI/m);
+    assert.match(bench, /^wasm\s+\d+\.\d\s+\d+\.\d M\/s/m);
+    assert.match(run("node", [meshos, "demo"], dir), /^\[demo\] Node\.js: node 0x0000000000000042 started, ring backend "wasm"$/m);
     // The inspector serves on node:http: the snapshot, and the event stream's first update.
     writeFileSync(join(dir, "inspect.mjs"), [
       'import { MeshOsDaemonSdk } from "@meshos/sdk";',

@@ -126,7 +126,6 @@ export async function runVizCommand(args: readonly string[], io: CommandIo = pro
   }
 }
 
-/** The real process's working folder, stdout and stderr. */
 /** The CLI's real streams and working folder. */
 export function processIo(): CommandIo {
   const write = (stream: { write(text: string, done: () => void): unknown }, text: string) =>
@@ -134,7 +133,8 @@ export function processIo(): CommandIo {
   return { cwd: process.cwd(), stdout: (text) => write(process.stdout, text), stderr: (text) => write(process.stderr, text) };
 }
 
-function invalid(argument: string, value: unknown, expected: string): MeshOsSdkError {
+/** A CLI argument's `invalid_argument`: the argument, what it received, what it expects. */
+export function invalid(argument: string, value: unknown, expected: string): MeshOsSdkError {
   return new MeshOsSdkError("invalid_argument", `${argument}: received ${describeValue(value)}, expected ${expected}`);
 }
 
