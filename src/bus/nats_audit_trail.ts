@@ -10,6 +10,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream, type JetStreamClient, jetstreamManager, type JetStreamManager, StorageType } from "@nats-io/jetstream";
 import { MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
 import type { MeshBusStats } from "./mesh_bus.ts";
+import { ensureStream } from "./ensure_stream.ts";
 
 /** How long reading the trail may wait for the records it was told exist (ms). */
 const READ_TIMEOUT_MS = 5_000;
@@ -43,15 +44,7 @@ export class NatsAuditTrail {
   static async open(nc: NatsConnection, options: { mesh: string; replicas: number }, stats: MeshBusStats): Promise<NatsAuditTrail> {
     const jsm = await jetstreamManager(nc);
     const trail = new NatsAuditTrail(nc, jsm, options.mesh, stats);
-    try {
-      await jsm.streams.info(trail.#stream);
-    } catch {
-      try {
-        await jsm.streams.add({ name: trail.#stream, subjects: [trail.#subject], storage: StorageType.File, num_replicas: options.replicas });
-      } catch (err) {
-        throw new MeshOsSdkError("bus_unavailable", `bus.nats: cannot create the JetStream stream ${trail.#stream}: ${thrownText(err)}`);
-      }
-    }
+    await ensureStream(jsm, { name: trail.#stream, subjects: [trail.#subject], storage: StorageType.File, num_replicas: options.replicas });
     return trail;
   }
 

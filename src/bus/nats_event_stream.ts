@@ -47,6 +47,7 @@ import { byteLengthOf } from "../contract/byte_view.ts";
 import { hexId } from "../contract/u64.ts";
 import { decodePayloadFrame } from "./event_frame.ts";
 import type { FrameDelivery, HostOptions, MeshBusStats } from "./mesh_bus.ts";
+import { ensureStream } from "./ensure_stream.ts";
 
 /** A frame is sent once it holds this many bytes (NATS' default max_payload is 1 MiB). */
 const FRAME_BYTES = 256 * 1024;
@@ -133,7 +134,13 @@ export class NatsEventStream {
       throw new MeshOsSdkError("bus_unavailable", `bus.nats: the servers have no JetStream (start nats-server with -js); ${thrownText(err)}`);
     }
     const events = new NatsEventStream(nc, jsm, options, stats);
-    await events.#ensureStream(options.replicas);
+    await ensureStream(jsm, {
+      name: events.#stream,
+      subjects: [`meshos.${options.mesh}.events.*`],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      num_replicas: options.replicas,
+    });
     return events;
   }
 
@@ -205,27 +212,6 @@ export class NatsEventStream {
     this.#closed = true;
     for (const daemonId of [...this.#hosted.keys()]) this.unhost(daemonId);
     await Promise.all(last);
-  }
-
-  async #ensureStream(replicas: number): Promise<void> {
-    const config = {
-      name: this.#stream,
-      subjects: [`meshos.${this.#mesh}.events.*`],
-      retention: RetentionPolicy.Workqueue,
-      storage: StorageType.File,
-      num_replicas: replicas,
-    };
-    try {
-      await this.#jsm.streams.info(this.#stream);
-      return;
-    } catch {
-      // missing: made below
-    }
-    try {
-      await this.#jsm.streams.add(config);
-    } catch (err) {
-      throw new MeshOsSdkError("bus_unavailable", `bus.nats: cannot create the JetStream stream ${this.#stream} with ${replicas} replica(s): ${thrownText(err)}`);
-    }
   }
 
   /** The open frame of `daemonId` with room for `needed` more bytes, sending the full one first. */

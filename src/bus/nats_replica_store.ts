@@ -20,6 +20,7 @@ import {
 import { MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
 import { hexId } from "../contract/u64.ts";
 import type { MeshBusStats, StoredReplica } from "./mesh_bus.ts";
+import { ensureStream } from "./ensure_stream.ts";
 
 /** How long the stream may take to store a replica before the write fails (ms). */
 const WRITE_TIMEOUT_MS = 5_000;
@@ -53,21 +54,13 @@ export class NatsReplicaStore {
   static async open(nc: NatsConnection, options: { mesh: string; replicas: number }, stats: MeshBusStats): Promise<NatsReplicaStore> {
     const jsm = await jetstreamManager(nc);
     const store = new NatsReplicaStore(nc, jsm, options.mesh, stats);
-    try {
-      await jsm.streams.info(store.#stream);
-    } catch {
-      try {
-        await jsm.streams.add({
-          name: store.#stream,
-          subjects: [`meshos.${options.mesh}.replicas.*`],
-          storage: StorageType.File,
-          num_replicas: options.replicas,
-          max_msgs_per_subject: 1,
-        });
-      } catch (err) {
-        throw new MeshOsSdkError("bus_unavailable", `bus.nats: cannot create the JetStream stream ${store.#stream}: ${thrownText(err)}`);
-      }
-    }
+    await ensureStream(jsm, {
+      name: store.#stream,
+      subjects: [`meshos.${options.mesh}.replicas.*`],
+      storage: StorageType.File,
+      num_replicas: options.replicas,
+      max_msgs_per_subject: 1,
+    });
     return store;
   }
 

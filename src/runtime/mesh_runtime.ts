@@ -161,6 +161,8 @@ export class MeshRuntime implements SlotHost {
   #cordoned = false;
   /** Daemon factories by name: what this node can build when a peer hands it a movable daemon. */
   readonly #factories = new Map<string, () => unknown>();
+  /** One daemon each factory built, kept for its capabilities: failover placement asks for them before it builds the real one. */
+  readonly #factorySpecs = new Map<string, DaemonSpec>();
   /** Movable daemons on their way to a peer (id → target node). */
   readonly #moving = new Map<bigint, bigint>();
   /** Why each movable daemon that stayed through a drain could not be placed. */
@@ -270,6 +272,7 @@ export class MeshRuntime implements SlotHost {
   /** Adds a daemon factory under `name` (replacing one of that name): peers may move daemons here. */
   registerFactory(name: string, factory: () => unknown): void {
     this.#factories.set(name, factory);
+    this.#factorySpecs.delete(name);
     this.#advertiseSoon();
   }
 
@@ -963,13 +966,15 @@ export class MeshRuntime implements SlotHost {
       const { transfer } = decoded;
       const factory = this.#factories.get(transfer.factory);
       if (!factory || this.#closed) return void this.#notRestorable.add(key);
-      const spec = checkDaemon(factory());
-      if (unfitReason(this.#advert(), spec, transfer.factory) !== null) return; // perhaps later (uncordoned, back to Active)
-      if (placeOrphan(spec, transfer.factory, candidates, dead.daemons, id) !== this.config.thisNode && !overdue) return;
+      let kind = this.#factorySpecs.get(transfer.factory);
+      if (!kind) this.#factorySpecs.set(transfer.factory, kind = checkDaemon(factory()));
+      if (unfitReason(this.#advert(), kind, transfer.factory) !== null) return; // perhaps later (uncordoned, back to Active)
+      if (placeOrphan(kind, transfer.factory, candidates, dead.daemons, id) !== this.config.thisNode && !overdue) return;
       const claimed = { ...transfer, hostNode: this.config.thisNode };
       const revision = await this.bus.replicate(id, encodeDaemonTransfer(claimed), stored.revision);
       if (revision === null) return void this.#notRestorable.add(key); // another node restored it first
       if (this.#closed || this.#slots.has(id)) return;
+      const spec = checkDaemon(factory());
       this.register(id, spec, { movable: transfer.factory, arriving: { point: transfer, revision } });
       const detail = `daemon "${spec.name}" restored here from its replica: node ${hexId(dead.nodeId)} is unreachable; ` +
         `the events after bus position ${transfer.busPosition} (skipping ${transfer.skipNext}) are taken again`;
