@@ -46,8 +46,8 @@ test("inspector in Chromium: counters, the drain deadline, the log and problems 
     await sdk.shutdown();
     throw error;
   });
-  const card = `[data-daemon-id="${hex(ingest.daemonId)}"]`;
-  const otherCard = `[data-daemon-id="${hex(enricher.daemonId)}"]`;
+  const card = `.daemon[data-daemon-id="${hex(ingest.daemonId)}"]`;
+  const otherCard = `.daemon[data-daemon-id="${hex(enricher.daemonId)}"]`;
   try {
     const { page } = browser;
     await page.goto(inspector.url);

@@ -95,3 +95,61 @@ test("sdk.inspect: the Peers panel lists the other nodes of the mesh and follows
     await peer.shutdown();
   }
 });
+
+test("sdk.inspect at scale: 300 daemons in one sortable, filterable table, one chart for the selected daemon, who blocks a drain, transitions, dead letters, names in the log", async () => {
+  const clock = new ManualClock();
+  const sdk = await MeshOsDaemonSdk.start({ tickIntervalMs: 100n }, { clock, backoff: { initialMs: 1, maxMs: 1 } });
+  const handles: MeshOsDaemonHandle[] = [];
+  for (let i = 0; i < 300; i++) {
+    handles.push(await sdk.registerDaemon({ name: `worker-${String(i).padStart(3, "0")}`, process: () => [] }, Identity.generate()));
+  }
+  const poison = await sdk.registerDaemon({ name: "poisoned", process: () => { throw new Error("always fails"); } }, Identity.generate());
+  const busy = handles[123];
+  await sdk.ingestBatch(busy.daemonId, Array.from({ length: 50 }, () => new Uint8Array(1)));
+  const inspector = await sdk.inspect({ port: 0 });
+  const browser = await openBrowser(new URL(inspector.url).origin);
+  try {
+    const { page } = browser;
+    const rows = "#daemon-table tbody tr";
+    await page.goto(inspector.url);
+    await page.waitForSelector("#status[data-state=live]", { timeout: 30_000 });
+    assert.equal(await page.locator(rows).count(), 301);
+    assert.equal(await page.locator("#daemons .daemon").count(), 1, "one card: the selected daemon's");
+    assert.equal(await page.locator("#daemon-count").textContent(), "301 of 301 shown");
+    // Sorting by processed, most first: the busy daemon leads.
+    await page.locator('#daemon-table th[data-sort="processed"]').click();
+    assert.equal(await page.locator(`${rows} >> nth=0`).getAttribute("data-daemon-id"), hex(busy.daemonId));
+    // Filtering narrows the table; a click selects a daemon and shows its chart.
+    await page.locator("#daemon-filter").fill("worker-12");
+    assert.equal(await page.locator(rows).count(), 10); // worker-120 … worker-129
+    await page.locator(`${rows}[data-daemon-id="${hex(handles[127].daemonId)}"]`).click();
+    await page.waitForSelector(`#daemons .daemon[data-daemon-id="${hex(handles[127].daemonId)}"] .chart svg`, { timeout: 30_000 });
+    assert.equal(await page.locator(`${rows}[aria-selected=true]`).getAttribute("data-daemon-id"), hex(handles[127].daemonId));
+    // A failing daemon: its event a dead letter, its name in the log.
+    await sdk.ingest(poison.daemonId, new Uint8Array([9]));
+    for (let i = 0; i < 10; i++) await clock.advance(100);
+    await page.waitForSelector("#dead-letters tbody tr", { timeout: 30_000 });
+    assert.match(await page.locator("#dead-letters tbody tr >> nth=0").innerText(), /^poisoned\s+1\s+3\s+always fails/);
+    assert.ok((await page.locator("#log li").allTextContents()).some((line) => /poisoned.*process\(\) failed/.test(line)));
+    // A drain that waits: every daemon but one acknowledges; the node says which one it waits for.
+    sdk.admin.enterMaintenance({ drainForMs: 60_000 });
+    for (const handle of handles.slice(1)) await handle.exit();
+    await poison.exit();
+    await clock.advance(100);
+    await page.waitForFunction(
+      () => /drain waits for worker-000 \(draining\)$/.test(document.querySelector("#maintenance-facts")?.textContent ?? ""),
+      undefined,
+      { timeout: 30_000 },
+    ).catch(async (err) => {
+      throw new Error(`${err}; the facts: ${await page.locator("#maintenance-facts").textContent()}`);
+    });
+    // The transitions the updates carried (a state between two updates is not seen), newest first.
+    const transitions = await page.locator("#timeline li").allTextContents();
+    assert.ok(transitions.some((t) => /node Active → EnteringMaintenance$/.test(t)), transitions.join(" | "));
+    assert.ok(transitions.some((t) => /worker-001 running\.normal → (draining|drained)$|worker-001 draining → drained$/.test(t)), transitions.join(" | "));
+    assert.deepEqual(browser.problems, []);
+  } finally {
+    await browser.close();
+    await sdk.shutdown();
+  }
+});

@@ -2,8 +2,10 @@
  * The inspector's single HTML page: inline CSS and script, no external assets. It renders the
  * embedded first update, then follows `/events` (server-sent events) and patches the DOM in place.
  *
- * Hooks for tests and tools: `#node`, `#maintenance-chart`, `#daemons > .daemon[data-daemon-id]`
- * (with `data-lifecycle`), `.chart[data-chart-key]`, `#log li`, `#status[data-state]`
+ * Hooks for tests and tools: `#node`, `#maintenance-chart`, `#daemon-table tbody tr[data-daemon-id]`
+ * (click a `th` to sort, a row to select), `#daemon-filter`, `#daemons > .daemon[data-daemon-id]`
+ * (with `data-lifecycle`; every daemon's card up to 8 daemons, else the selected one's),
+ * `.chart[data-chart-key]`, `#timeline li`, `#actions li`, `#dead-letters tbody tr`, `#log li`, `#status[data-state]`
  * (`connecting` | `live` | `reconnecting`); in each chart the current state's `<g>` has class
  * `active` and `id="state:<path>"`.
  *
@@ -41,6 +43,15 @@ h2 { font-size:13px; text-transform:uppercase; letter-spacing:.06em; color:var(-
 .facts span { margin-right:12px; } .facts b { color:var(--text); font-weight:600; }
 h2 .meta { text-transform:none; letter-spacing:0; font-weight:400; margin-left:8px; }
 #daemons { display:grid; gap:16px; }
+.toolbar { display:flex; gap:12px; align-items:center; margin-bottom:8px; font-size:12px; color:var(--muted); }
+#daemon-filter { font:inherit; font-size:13px; padding:4px 8px; border:1px solid var(--line); border-radius:6px; min-width:260px; }
+.grid { width:100%; border-collapse:collapse; font-size:13px; }
+.grid th, .grid td { text-align:left; padding:3px 8px; border-bottom:1px solid var(--line); white-space:nowrap; }
+.grid td.num, .grid th.num { text-align:right; font-variant-numeric:tabular-nums; }
+#daemon-table th { cursor:pointer; user-select:none; } #daemon-table th[data-dir]::after { content:attr(data-dir); margin-left:4px; }
+#daemon-table tbody tr { cursor:pointer; } #daemon-table tbody tr[aria-selected=true] { background:var(--accent-bg); }
+.scroll { max-height:360px; overflow:auto; }
+#timeline ol, #actions ol { list-style:none; margin:0; padding:0; font:12px/1.5 ui-monospace,monospace; max-height:200px; overflow:auto; }
 .daemon { display:grid; grid-template-columns:minmax(260px,330px) 1fr; gap:4px 20px; align-items:start; }
 .daemon .summary { min-width:0; }
 .daemon header { all:unset; display:flex; gap:8px; align-items:center; flex-wrap:wrap; margin-bottom:10px; }
@@ -81,7 +92,116 @@ function fact(label, value) {
   return span;
 }
 function fmt(n) { return n === null || n === undefined ? "—" : typeof n === "number" && !Number.isInteger(n) ? n.toFixed(2) : String(n); }
-function ms(n) { return n === null || n === undefined ? "—" : n < 1000 ? n + " ms" : (n / 1000).toFixed(1) + " s"; }
+function ms(n) { return n === null || n === undefined ? "—" : n < 1000 ? Math.round(n) + " ms" : (n / 1000).toFixed(1) + " s"; }
+function clock(t) { return new Date(t).toISOString().slice(11, 23); }
+/** More daemons than this: one card, the selected daemon's, instead of one each. */
+const ALL_CARDS_UP_TO = 8;
+const view = { sort: "name", dir: 1, filter: "", selected: null, names: new Map(), last: null };
+const rates = new Map();
+const timeline = [];
+/** Events/s and errors/s of each daemon, from its counters in consecutive updates. */
+function updateRates(list, atMs) {
+  for (const d of list) {
+    const before = rates.get(d.daemonId);
+    const now = { atMs, processed: d.counters.processed, errors: d.counters.processErrors, perSec: 0, errorsPerSec: 0 };
+    if (before && atMs > before.atMs) {
+      const seconds = (atMs - before.atMs) / 1000;
+      now.perSec = (now.processed - before.processed) / seconds;
+      now.errorsPerSec = (now.errors - before.errors) / seconds;
+    }
+    rates.set(d.daemonId, now);
+  }
+}
+/** Transitions between the last update and this one, newest first (node and daemons). */
+function noteTransitions(s) {
+  const last = view.last;
+  if (last) {
+    // This update's transitions: the node's first, then the daemons' in table order.
+    const fresh = [];
+    if (last.maintenance.state !== s.maintenance.state) fresh.push({ atMs: s.atMs, what: "node " + last.maintenance.state + " → " + s.maintenance.state });
+    const before = new Map(last.daemons.map((d) => [d.daemonId, d.lifecycle]));
+    for (const d of s.daemons) {
+      const was = before.get(d.daemonId);
+      if (was === undefined) fresh.push({ atMs: s.atMs, what: d.name + " registered (" + d.lifecycle + ")" });
+      else if (was !== d.lifecycle) fresh.push({ atMs: s.atMs, what: d.name + " " + was + " → " + d.lifecycle });
+    }
+    timeline.unshift(...fresh);
+  }
+  timeline.splice(500);
+  view.last = s;
+  $("#timeline ol").replaceChildren(...timeline.map((t) => el("li", "", clock(t.atMs) + "  " + t.what)));
+}
+/** Why the node has not moved on, when maintenance waits for daemons: who blocks it. */
+function blockers(s) {
+  const m = s.maintenance.state;
+  const live = s.daemons.filter((d) => d.lifecycle !== "stopped");
+  if (m === "EnteringMaintenance") {
+    const waiting = live.filter((d) => d.lifecycle !== "drained");
+    return waiting.length ? fact("drain waits for", waiting.map((d) => d.name + " (" + d.lifecycle + ")").join(", ")) : null;
+  }
+  if (m === "ExitingMaintenance" || m === "Recovery") {
+    const waiting = live.filter((d) => !d.lifecycle.startsWith("running") || d.health.kind !== "healthy");
+    return waiting.length
+      ? fact("waits for", waiting.map((d) => d.name + " (" + d.lifecycle + (d.health.kind !== "healthy" ? ", " + d.health.kind + (d.health.reason ? ": " + d.health.reason : "") : "") + ")").join(", "))
+      : null;
+  }
+  return null;
+}
+const COLUMNS = [
+  ["name", "daemon", (d) => d.name],
+  ["id", "id", (d) => d.daemonId],
+  ["lifecycle", "state", (d) => d.lifecycle],
+  ["health", "health", (d) => d.health.kind],
+  ["processed", "processed", (d) => d.counters.processed, true],
+  ["rate", "events/s", (d) => rates.get(d.daemonId)?.perSec ?? 0, true],
+  ["errorRate", "errors/s", (d) => rates.get(d.daemonId)?.errorsPerSec ?? 0, true],
+  ["inbox", "inbox", (d) => d.counters.inboxDepth, true],
+  ["crashes", "crashes", (d) => d.counters.crashes, true],
+  ["capabilities", "capabilities", (d) => [...d.capabilities.required, ...d.capabilities.optional, ...d.capabilities.published].join(", ")],
+  ["movable", "moves as", (d) => (d.movable ? d.movable.factory : "")],
+];
+function renderTable(list) {
+  const head = $("#daemon-table thead tr");
+  if (head.children.length === 0) {
+    for (const [key, label, , numeric] of COLUMNS) {
+      const th = el("th", numeric ? "num" : "", label);
+      th.dataset.sort = key;
+      th.addEventListener("click", () => {
+        view.dir = view.sort === key ? -view.dir : numeric ? -1 : 1;
+        view.sort = key;
+        if (view.last) renderDaemons(view.last.daemons);
+      });
+      head.append(th);
+    }
+  }
+  for (const th of head.children) {
+    if (th.dataset.sort === view.sort) th.dataset.dir = view.dir > 0 ? "▲" : "▼";
+    else delete th.dataset.dir;
+  }
+  const column = COLUMNS.find((c) => c[0] === view.sort) ?? COLUMNS[0];
+  const needle = view.filter.toLowerCase();
+  const shown = list.filter((d) => !needle || (d.name + " " + d.daemonId + " " + d.lifecycle).toLowerCase().includes(needle));
+  shown.sort((a, b) => {
+    const x = column[2](a), y = column[2](b);
+    return (x < y ? -1 : x > y ? 1 : a.daemonId < b.daemonId ? -1 : 1) * view.dir;
+  });
+  $("#daemon-table tbody").replaceChildren(...shown.map((d) => {
+    const tr = el("tr");
+    tr.dataset.daemonId = d.daemonId;
+    tr.setAttribute("aria-selected", String(d.daemonId === view.selected));
+    for (const [, , value, numeric] of COLUMNS) {
+      const v = value(d);
+      tr.append(el("td", numeric ? "num" : "", typeof v === "number" && !Number.isInteger(v) ? v.toFixed(1) : v));
+    }
+    tr.addEventListener("click", () => {
+      view.selected = d.daemonId;
+      if (view.last) renderDaemons(view.last.daemons);
+    });
+    return tr;
+  }));
+  $("#daemon-count").textContent = shown.length + " of " + list.length + " shown";
+  return shown;
+}
 function setChart(box, key) {
   if (box.dataset.chartKey === key) return;
   const svg = charts.get(key);
@@ -109,6 +229,8 @@ function renderNode(s) {
   const facts = [fact("since", ms(m.sinceMs))];
   if (m.deadlineRemainingMs !== null) facts.push(fact("deadline in", ms(m.deadlineRemainingMs)));
   if (m.reason) facts.push(fact("reason", m.reason));
+  const blocked = blockers(s);
+  if (blocked) facts.push(blocked);
   $("#maintenance-facts").replaceChildren(...facts);
   setChart($("#maintenance-chart"), "maintenance:" + m.state);
 }
@@ -158,9 +280,12 @@ function movableFacts(m) {
   return facts;
 }
 function renderDaemons(list) {
+  const shown = renderTable(list);
+  if (!list.some((d) => d.daemonId === view.selected)) view.selected = shown[0]?.daemonId ?? null;
+  const cards = list.length <= ALL_CARDS_UP_TO ? list : list.filter((d) => d.daemonId === view.selected);
   const box = $("#daemons");
   const seen = new Set();
-  for (const d of list) {
+  for (const d of cards) {
     seen.add(d.daemonId);
     let card = box.querySelector('[data-daemon-id="' + CSS.escape(d.daemonId) + '"]');
     if (!card) { card = daemonCard(d); box.append(card); }
@@ -173,7 +298,10 @@ function renderLog(log) {
   const items = log.records.slice(-80).map((r) => {
     const li = el("li", "lvl-" + r.level);
     const time = new Date(r.tsMs).toISOString().slice(11, 23);
-    li.append(el("span", "", time), el("span", "", r.level), el("span", "", r.daemonId ?? "node"), el("span", "", r.message));
+    const who = r.daemonId === null ? "node" : (view.names.get(r.daemonId) ?? r.daemonId);
+    const source = el("span", "", who);
+    if (r.daemonId !== null) source.title = r.daemonId;
+    li.append(el("span", "", time), el("span", "", r.level), source, el("span", "", r.message));
     return li;
   });
   const list = $("#log ol");
@@ -206,11 +334,27 @@ function renderPeers(mesh) {
       (mesh.framesRejected ? ", " + mesh.framesRejected + " bad frames" : "")
     : "";
 }
+function renderFailures(s) {
+  $("#dead-letters tbody").replaceChildren(...s.deadLetters.slice(-50).reverse().map((l) => {
+    const tr = el("tr");
+    for (const cell of [view.names.get(l.daemonId) ?? l.daemonId, l.sequence, l.attempts, l.error]) tr.append(el("td", "", cell));
+    return tr;
+  }));
+  $("#dead-meta").textContent = s.deadLetters.length + " kept" + (s.deadLettersDropped ? ", " + s.deadLettersDropped + " dropped" : "");
+  $("#no-dead-letters").hidden = s.deadLetters.length > 0;
+  $("#actions ol").replaceChildren(...s.recentActions.slice(-50).reverse().map((a) =>
+    el("li", "", clock(a.atMs) + "  #" + a.id + " " + a.kind + (a.daemonId ? " " + (view.names.get(a.daemonId) ?? a.daemonId) : "") + (a.detail ? " · " + a.detail : ""))
+  ));
+}
 function apply(update) {
   for (const [key, svg] of Object.entries(update.charts)) charts.set(key, svg);
   const s = update.snapshot;
+  view.names = new Map(s.daemons.map((d) => [d.daemonId, d.name]));
+  updateRates(s.daemons, s.atMs);
   renderNode(s);
   renderDaemons(s.daemons);
+  renderFailures(s);
+  noteTransitions(s);
   renderPeers(s.mesh);
   renderLog(s.log);
   document.title = "MeshOS · " + s.nodeId + " · " + s.maintenance.state;
@@ -220,6 +364,10 @@ function showProblem(text) {
   box.textContent = text || "";
   box.classList.toggle("shown", Boolean(text));
 }
+$("#daemon-filter").addEventListener("input", (e) => {
+  view.filter = e.target.value;
+  if (view.last) renderDaemons(view.last.daemons);
+});
 const initial = JSON.parse($("#initial").textContent || "null");
 if (initial) apply(initial);
 showProblem($("#problem").dataset.initial);
@@ -273,10 +421,24 @@ export function inspectorPage(initialUpdateJson: string | null, problem: string 
       <div class="chart" id="maintenance-chart"></div>
     </div>
   </section>
+  <section class="panel">
+    <h2>Daemons <span class="meta" id="daemon-count"></span></h2>
+    <div class="toolbar"><input id="daemon-filter" type="search" placeholder="filter by name, id or state" aria-label="filter daemons">
+      <span>click a column to sort, a row to show its statechart</span></div>
+    <div class="scroll"><table class="grid" id="daemon-table"><thead><tr></tr></thead><tbody></tbody></table></div>
+  </section>
   <section>
-    <h2>Daemons</h2>
     <p class="empty" id="no-daemons">No daemons registered.</p>
     <div id="daemons"></div>
+  </section>
+  <section class="node">
+    <div class="panel" id="timeline"><h2>Transitions <span class="meta">node and daemons, newest first</span></h2><ol></ol></div>
+    <div class="panel" id="actions"><h2>Recent actions</h2><ol></ol></div>
+  </section>
+  <section class="panel" id="dead-letters">
+    <h2>Dead letters <span class="meta" id="dead-meta"></span></h2>
+    <p class="empty" id="no-dead-letters">No dead letters.</p>
+    <table class="grid"><thead><tr><th>daemon</th><th>sequence</th><th>attempts</th><th>error</th></tr></thead><tbody></tbody></table>
   </section>
   <section class="panel" id="peers">
     <h2>Peers <span class="meta" id="mesh-meta"></span></h2>
