@@ -122,4 +122,9 @@ test("consumer: deno publish --dry-run accepts the package", () => {
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stderr, /Dry run complete/);
   assert.match(result.stderr, /mod\.ts/);
+  // The wasm module and every platform's prebuilt library ship too.
+  assert.match(result.stderr, /zig\/zig-out\/bin\/meshos\.wasm/);
+  for (const library of ["linux-x64/libmeshos.so", "linux-arm64/libmeshos.so", "darwin-arm64/libmeshos.dylib", "darwin-x64/libmeshos.dylib", "win32-x64/meshos.dll"]) {
+    assert.match(result.stderr, new RegExp(`zig/zig-out/platforms/${library.replace(".", "\\.")}`));
+  }
 });
