@@ -13,6 +13,7 @@ import type { Measurement } from "./_measure.ts";
 import type { BenchReport } from "./_output.ts";
 import type { MeshMeasurement } from "./mesh_bench.ts";
 import type { MoveMeasurement } from "./move_bench.ts";
+import type { ScaleReport } from "./scale_bench.ts";
 
 const outDir = fileURLToPath(new URL("./out/", import.meta.url));
 const resultsPath = fileURLToPath(new URL("./RESULTS.md", import.meta.url));
@@ -52,6 +53,7 @@ interface RuntimeResults {
   mesh?: { runtime: string; results: MeshMeasurement[] };
   lifecycle?: BenchReport;
   moves?: { runtime: string; results: MoveMeasurement[] };
+  scale?: ScaleReport;
 }
 
 const SDK_TARGET_PER_SEC = 10e6;
@@ -164,6 +166,21 @@ const K8S_EVICTION_MS = 300_000;
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[(sorted.length - 1) >> 1];
+}
+
+/** Issue 10's scale anchors: an idle Erlang process, an idle XState v6 actor (bytes). */
+const ERLANG_PROCESS_BYTES = 2.6e3;
+const XSTATE_V6_ACTOR_BYTES = 6.2 * 1024;
+
+function scaleLines(report: ScaleReport): string[] {
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+  const rates = report.perThousand.map((r) => rate(r)).join(", ");
+  return [
+    `- registration rate per successive thousand daemons: ${rates} (first ${rate(report.perThousand[0])}, last ${rate(report.perThousand[report.perThousand.length - 1])})`,
+    `- memory per idle daemon, over the empty node after a full GC: JS heap ${kib(report.heapBytesPerDaemon)}, resident set ${kib(report.rssBytesPerDaemon)} ` +
+      `(${(report.heapBytesPerDaemon / ERLANG_PROCESS_BYTES).toFixed(1)}× an idle Erlang process, ${(report.heapBytesPerDaemon / XSTATE_V6_ACTOR_BYTES).toFixed(1)}× an idle XState v6 actor, heap alone)`,
+    `- one \`snapshot()\`: ${report.snapshotMs.map((s) => `${s.ms.toFixed(1)} ms at ${s.daemons}`).join(", ")}`,
+  ];
 }
 
 function movesTable(rows: MoveMeasurement[]): string[] {
@@ -343,8 +360,9 @@ for (const runtime of ["bun", "deno"]) {
     mesh: readJson<{ runtime: string; results: MeshMeasurement[] }>(`mesh_${runtime}.json`),
     lifecycle: readJson<BenchReport>(`lifecycle_${runtime}.json`),
     moves: readJson<{ runtime: string; results: MoveMeasurement[] }>(`moves_${runtime}.json`),
+    scale: readJson<ScaleReport>(`scale_${runtime}.json`),
   };
-  if (results.ring || results.workers || results.sdk || results.log || results.mesh || results.moves) runtimes.push(results);
+  if (results.ring || results.workers || results.sdk || results.log || results.mesh || results.moves || results.scale) runtimes.push(results);
 }
 
 const md: string[] = [
@@ -404,6 +422,9 @@ for (const r of runtimes) {
       ...meshTable(r.mesh.results),
       "",
     );
+  }
+  if (r.scale) {
+    md.push(`### Scale: ${r.scale.daemons} idle daemons on one node (inboxes of 16 records)`, "", ...scaleLines(r.scale), "");
   }
   if (r.moves) {
     md.push(

@@ -93,6 +93,8 @@ for runtime in bun deno; do
   stage "workers_$runtime" $run bench/worker_bench.ts $QUICK --out "$OUT/workers_$runtime.json"
   stage "sdk_$runtime" $run bench/sdk_bench.ts $QUICK --out "$OUT/sdk_$runtime.json"
   stage "lifecycle_$runtime" $run bench/lifecycle_bench.ts $QUICK --out "$OUT/lifecycle_$runtime.json"
+  if [ "$runtime" = bun ]; then scale=$run; else scale="$DENO --v8-flags=--expose-gc"; fi
+  stage "scale_$runtime" $scale bench/scale_bench.ts $QUICK --out "$OUT/scale_$runtime.json"
   stage "stages_$runtime" $run bench/sdk_stages.ts $QUICK --out "$OUT/stages_$runtime.json"
   # stdout to /dev/null: console.log is measured writing there, not to a terminal.
   stage "log_$runtime" $run bench/log_bench.ts $QUICK --out "$OUT/log_$runtime.json" > /dev/null
