@@ -89,7 +89,7 @@ test("meshos viz (process): bad arguments exit 2 with a message naming argument,
   assert.equal(format.stdout, "");
   const command = runCli(["vis"]);
   assert.equal(command.status, 2);
-  assert.match(command.stderr, /command: received "vis", expected viz, inspect or --version/);
+  assert.match(command.stderr, /command: received "vis", expected viz, inspect, demo, bench or --version/);
 });
 
 test("meshos viz: no machine named draws every built-in", async () => {
