@@ -3,7 +3,10 @@
  * `MESHOS_WASM` name other files. The package ships a prebuilt library per platform
  * (`zig/zig-out/platforms/`), so no Zig toolchain is needed to get the native backend. This
  * module runs from `src/ffi/` (TypeScript, Bun and Deno) or from `lib/src/ffi/` (the compiled
- * JavaScript Node runs): the package root is two or three folders up.
+ * JavaScript Node runs): the package root is two or three folders up. Imported over the network
+ * (a JSR or https import), the artifacts are URLs beside the modules: the wasm module is fetched,
+ * and Deno copies the platform's library into a local cache before `Deno.dlopen`
+ * (`remote_library.ts`).
  *
  * @module
  */
@@ -40,15 +43,21 @@ export function libraryPath(): string {
   const forced = readEnv(LIB_ENV);
   if (forced !== undefined) return forced;
   const local = artifact(`${process.platform === "win32" ? "bin" : "lib"}/${libraryFileName()}`);
-  if (exists(local)) return local;
+  if (!isRemote(local) && exists(local)) return local;
   return artifact(`platforms/${platformKey()}/${libraryFileName()}`);
 }
 
-/** The path of `zig/zig-out/<path>` in this package. */
+/** Whether `location` (from `libraryPath` or `wasmPath`) is a URL rather than a local file. */
+export function isRemote(location: string): boolean {
+  return /^https?:\/\//.test(location);
+}
+
+/** `zig/zig-out/<path>` in this package: a local path, or the URL of a package imported remotely. */
 function artifact(path: string): string {
   // Compiled (lib/src/ffi/_artifacts.js) the package root is three folders up; as source, two.
   const root = import.meta.url.endsWith(".js") ? "../../../" : "../../";
-  return fileURLToPath(new URL(`${root}zig/zig-out/${path}`, import.meta.url));
+  const url = new URL(`${root}zig/zig-out/${path}`, import.meta.url);
+  return url.protocol === "file:" ? fileURLToPath(url) : url.href;
 }
 
 /** Whether `path` exists; false when this runtime may not look (Deno without read permission). */

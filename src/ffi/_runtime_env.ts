@@ -10,7 +10,7 @@ import process from "node:process";
 /** The corner of the `Deno` namespace used here, typed locally so no global Deno types are needed. */
 interface DenoPermissionsApi {
   permissions: {
-    querySync(descriptor: { name: string; variable?: string; path?: string | URL }): { state: string };
+    querySync(descriptor: { name: string; variable?: string; path?: string | URL; host?: string }): { state: string };
   };
   env: { get(name: string): string | undefined };
 }
@@ -34,7 +34,7 @@ export function isDeno(): boolean {
  * Whether a Deno permission is granted without prompting (`true` outside Deno).
  * `descriptor` is a Deno `PermissionDescriptor`, e.g. `{ name: "ffi" }`.
  */
-export function permissionGranted(descriptor: { name: string; variable?: string; path?: string | URL }): boolean {
+export function permissionGranted(descriptor: { name: string; variable?: string; path?: string | URL; host?: string }): boolean {
   const deno = denoApi();
   if (!deno) return true;
   try {

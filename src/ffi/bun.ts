@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { ABI_SYMBOLS, ABI_VERSION, type AbiParam, unavailableError } from "./_abi.ts";
 import { type AbiCall, type AbiCalls, type AbiHost, fixedMemory, type HostMemory, jsMemory } from "./_abi_host.ts";
 import { type AbiRingBackend, createAbiBackend } from "./_abi_rings.ts";
-import { BUILD_HINT, libraryPath } from "./_artifacts.ts";
+import { BUILD_HINT, isRemote, libraryPath } from "./_artifacts.ts";
 
 /** The corner of `bun:ffi` used here. */
 interface BunFfi {
@@ -56,6 +56,9 @@ export function loadBunBackend(): Promise<AbiRingBackend> {
 async function open(): Promise<AbiRingBackend> {
   if (!("Bun" in globalThis)) throw unavailableError(BACKEND, "bun:ffi needs Bun; expected to run under Bun");
   const path = libraryPath();
+  if (isRemote(path)) {
+    throw unavailableError(BACKEND, `bun:ffi opens local files; the library is at ${path} (install the npm package: bun add @meshos/sdk)`);
+  }
   if (!existsSync(path)) {
     throw unavailableError(BACKEND, `no native library at ${path}; expected one there (${BUILD_HINT})`);
   }

@@ -13,7 +13,8 @@ import { existsSync } from "node:fs";
 import { ABI_SYMBOLS, ABI_VERSION, unavailableError } from "./_abi.ts";
 import { type AbiCalls, type AbiHost, fixedMemory, type HostMemory, jsMemory } from "./_abi_host.ts";
 import { type AbiRingBackend, createAbiBackend } from "./_abi_rings.ts";
-import { BUILD_HINT, libraryPath } from "./_artifacts.ts";
+import { BUILD_HINT, isRemote, libraryPath } from "./_artifacts.ts";
+import { cachedLibrary, cachedLibraryPath } from "./remote_library.ts";
 import { permissionGranted } from "./_runtime_env.ts";
 
 /** The corner of the `Deno` namespace used here. */
@@ -67,19 +68,37 @@ let loading: Promise<AbiRingBackend> | undefined;
  * ```
  */
 export function loadDenoBackend(): Promise<AbiRingBackend> {
-  loading ??= Promise.resolve().then(open).catch((cause) => {
+  loading ??= localLibrary().then(open).catch((cause) => {
     loading = undefined;
     throw cause;
   });
   return loading;
 }
 
-function open(): AbiRingBackend {
+/** The library as a local file: this package's, or — imported over the network — a cached copy of it. */
+async function localLibrary(): Promise<string> {
+  const location = libraryPath();
+  if (!isRemote(location)) return location;
+  const host = new URL(location).host;
+  const cache = cachedLibraryPath(location);
+  if (!permissionGranted({ name: "net", host }) || !permissionGranted({ name: "write", path: cache }) || !permissionGranted({ name: "read", path: cache })) {
+    throw unavailableError(
+      BACKEND,
+      `the library of a package imported from ${host} is copied to ${cache} before Deno.dlopen; expected --allow-net=${host}, and --allow-read and --allow-write for that file`,
+    );
+  }
+  try {
+    return await cachedLibrary(location);
+  } catch (cause) {
+    throw unavailableError(BACKEND, `cannot fetch ${location} into ${cache} (${(cause as Error).message})`, cause);
+  }
+}
+
+function open(path: string): AbiRingBackend {
   const deno = (globalThis as { Deno?: DenoFfi }).Deno;
   if (deno === undefined || "Bun" in globalThis) {
     throw unavailableError(BACKEND, "Deno.dlopen needs Deno; expected to run under Deno");
   }
-  const path = libraryPath();
   // Asking would block on a prompt in a terminal: only proceed when already granted.
   if (!permissionGranted({ name: "ffi", path })) {
     throw unavailableError(BACKEND, `opening ${path} needs --allow-ffi; expected the ffi permission granted`);

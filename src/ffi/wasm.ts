@@ -15,7 +15,8 @@ import { MeshOsSdkError } from "../errors/meshos_sdk_error.ts";
 import { ABI_SYMBOLS, ABI_VERSION, type AbiName, Status, statusError, unavailableError } from "./_abi.ts";
 import type { AbiCall, AbiCalls, AbiHost, HostMemory } from "./_abi_host.ts";
 import { createAbiBackend } from "./_abi_rings.ts";
-import { BUILD_HINT, wasmPath } from "./_artifacts.ts";
+import { BUILD_HINT, isRemote, wasmPath } from "./_artifacts.ts";
+import { fetchBytes } from "./remote_library.ts";
 import { checkFrames, framePrefixBytes, maxPayloadBytesFor } from "./_ring_format.ts";
 import { permissionGranted } from "./_runtime_env.ts";
 import type { RingBackend } from "./ring_backend.ts";
@@ -152,14 +153,18 @@ export function loadWasmBackend(): Promise<RingBackend> {
 
 async function instantiate(): Promise<RingBackend> {
   const path = wasmPath();
-  if (!permissionGranted({ name: "read", path })) {
-    throw unavailableError("wasm", `reading ${path} needs read permission; expected it granted (deno: --allow-read)`);
+  const remote = isRemote(path);
+  const permission = remote ? { name: "net", host: new URL(path).host } : { name: "read", path };
+  if (!permissionGranted(permission)) {
+    throw unavailableError("wasm", remote
+      ? `fetching ${path} needs net permission for ${new URL(path).host}; expected it granted (deno: --allow-net)`
+      : `reading ${path} needs read permission; expected it granted (deno: --allow-read)`);
   }
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = remote ? await fetchBytes(path) : await readFile(path);
   } catch (cause) {
-    throw unavailableError("wasm", `cannot read ${path} (${(cause as Error).message}); ${BUILD_HINT}`, cause);
+    throw unavailableError("wasm", `cannot ${remote ? "fetch" : "read"} ${path} (${(cause as Error).message}); ${BUILD_HINT}`, cause);
   }
   let instance: WebAssembly.Instance;
   try {
