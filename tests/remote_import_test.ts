@@ -59,7 +59,7 @@ test("remote import: the loader imported over HTTP fetches the platform library 
     // Asynchronously: the server answering the child runs in this process.
     const run = (permissions: string[]) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(deno, ["run", `--allow-import=${host}`, ...permissions, join(dir, "main.ts")], {
+        const child = spawn(deno, ["run", "--no-lock", `--allow-import=${host}`, ...permissions, join(dir, "main.ts")], {
           cwd: dir,
           env: { ...process.env, NO_COLOR: "1", XDG_CACHE_HOME: cache },
         });
