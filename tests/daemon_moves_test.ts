@@ -64,6 +64,12 @@ async function moveScenario(bus: MeshOsBusOption, sendDuringMove: boolean): Prom
       }
     };
     await until("node 3 knows the daemon", known);
+    // A reader on node 3 from before the first event: it follows the daemon across the move.
+    const remote: CausalEvent[] = [];
+    void (async () => {
+      for await (const out of c.outputs(id)) remote.push(out);
+    })();
+    await sleep(300); // its subscription reaches the bus
     await until("node 1 knows node 2's factory", () => a.snapshot().mesh.peers.some((p) => p.nodeId === "0x0000000000000002"));
     await sleep(600); // a heartbeat carrying node 2's factories
     assert.equal(await c.ingestBatch(id, Array.from({ length: 50 }, (_, i) => bytes(String(i)))), 50);
@@ -98,6 +104,8 @@ async function moveScenario(bus: MeshOsBusOption, sendDuringMove: boolean): Prom
       if (outputs.length === 100 - firstOnB) break;
     }
     assert.equal(outputs[0].sequence, BigInt(firstOnB + 1));
+    await until("node 3's reader has every output", () => remote.length >= 100);
+    assert.deepEqual(remote.map((o) => o.sequence), Array.from({ length: 100 }, (_, i) => BigInt(i + 1)), "the remote reader followed the move");
     assert.ok(a.snapshot().log.records.some((r) => r.message === `daemon "counter" moved to node 0x0000000000000002`));
     assert.ok(b.snapshot().log.records.some((r) => r.message === `daemon moved here (factory "counter")`));
     await assert.rejects(handle.tryNextControl(), /already_shutdown/, "the handle on node 1 is consumed once the daemon left");

@@ -88,7 +88,7 @@ export type FrameDelivery = (position: bigint, payloads: Uint8Array[]) => Promis
 export interface OutputWatcher {
   /** The next outputs, in chain order. */
   events(events: CausalEvent[]): void;
-  /** The daemon left its node: nothing more will come. */
+  /** The daemon stopped: nothing more will come. */
   end(): void;
 }
 
@@ -145,7 +145,7 @@ export interface MeshBus {
   unhost(daemonId: bigint): void;
   /** Publishes outputs of a daemon hosted here to readers on other nodes (never waits). */
   publishOutputs(daemonId: bigint, events: readonly CausalEvent[]): void;
-  /** Tells readers on other nodes that `daemonId` left this node. */
+  /** Tells readers on other nodes that `daemonId` stopped (not called when it moves on). */
   endOutputs(daemonId: bigint): void;
   /** Reads the outputs of `daemonId`, hosted on another node, from now on; returns the unsubscribe. */
   watchOutputs(daemonId: bigint, watcher: OutputWatcher): () => void;

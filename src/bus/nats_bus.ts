@@ -20,7 +20,7 @@
  * - `logs.<nodeId>` / `failures.<nodeId>` — a node's log lines (one message per turn) and failures,
  *   for operators watching (`mesh_telemetry.ts`);
  * - `outputs.<daemonId>` — output frames of a daemon for readers on other nodes; an empty message
- *   says the daemon left its node. Plain subjects: a reader sees outputs from when it subscribes,
+ *   says the daemon stopped (one that moved keeps its subject). Plain subjects: a reader sees outputs from when it subscribes,
  *   as a late local reader sees what the daemon's output buffer still holds.
  *
  * @module

@@ -324,7 +324,8 @@ export class MeshRuntime implements SlotHost {
 
   /**
    * The outputs of `daemonId`: here, from its output buffer on; on a peer, from now on over the
-   * bus. Either way it ends when the daemon leaves its node or this node closes.
+   * bus, following the daemon when it moves to another node. A local reader ends when the daemon
+   * leaves this node; a remote one when it stops; either when this node closes.
    */
   outputs(daemonId: unknown): AsyncIterable<CausalEvent> {
     const slot = this.#slots.get(daemonId as bigint);
@@ -361,15 +362,19 @@ export class MeshRuntime implements SlotHost {
     this.bus.publishOutputs(daemonId, events);
   }
 
-  /** Removes a daemon now (no Shutdown sent). Idempotent. */
-  unregister(daemonId: bigint): void {
+  /**
+   * Removes a daemon now (no Shutdown sent). Idempotent. `livesOn`: it goes on on another node (it
+   * moved, or another node took it over), so readers of its outputs on other nodes are not told it
+   * ended — they read on from its new node.
+   */
+  unregister(daemonId: bigint, livesOn = false): void {
     const slot = this.#slots.get(daemonId);
     if (!slot) return;
     this.bus.unhost(daemonId);
     this.#replicators.get(daemonId)?.stop();
     this.#replicators.delete(daemonId);
     this.#unplaced.delete(daemonId);
-    this.bus.endOutputs(daemonId);
+    if (!livesOn) this.bus.endOutputs(daemonId);
     this.router.unregister(daemonId);
     slot.close();
     this.#slots.delete(daemonId);
@@ -804,7 +809,7 @@ export class MeshRuntime implements SlotHost {
         const why = `another node took daemon "${slot.spec.name}" over (its replica on the bus was rewritten): it leaves this node`;
         this.log(LOG_WARN, id, why);
         this.#shareFailure(id, "lost", why);
-        this.unregister(id);
+        this.unregister(id, true);
       },
       onWriteFailed: (why) => this.log(LOG_WARN, id, `daemon "${slot.spec.name}" could not be replicated (${why}); its frames stay held on the bus until a replica covers them`),
     }, revision);
@@ -872,7 +877,7 @@ export class MeshRuntime implements SlotHost {
       return;
     }
     this.log(LOG_INFO, id, `daemon "${slot.spec.name}" moved to node ${hexId(target)}`);
-    this.unregister(id);
+    this.unregister(id, true);
   }
 
   /** Takes a handed-off daemon back; true unless the target wrote its replica since. Retries while the bus is away. */

@@ -412,7 +412,8 @@ export class MeshOsDaemonSdk {
 
   /**
    * A daemon's own output chain as it grows, from any node: here from its output buffer on, from
-   * a peer from now on. Ends when the daemon leaves its node or this SDK shuts down.
+   * a peer from now on (following it when it moves). A reader here ends when the daemon leaves this
+   * node; one on a peer when the daemon stops; any when this SDK shuts down.
    */
   outputs(daemonId: bigint): AsyncIterable<CausalEvent> {
     return this.#live().outputs(daemonId);
