@@ -12,6 +12,7 @@ import type { CausalEvent } from "../contract/types.ts";
 import { parseU64Text } from "../contract/u64.ts";
 import { base64ToBytes, bytesToBase64 } from "../contract/byte_text.ts";
 import { decodeOutputFrame, encodeOutputFrame } from "./event_frame.ts";
+import type { MeshBus } from "./mesh_bus.ts";
 
 /** What moves with a daemon. */
 export interface DaemonTransfer {
@@ -75,4 +76,16 @@ export function decodeDaemonTransfer(bytes: Uint8Array): { transfer: DaemonTrans
   } catch (err) {
     return { problem: `not a daemon transfer (${(err as Error).message})` };
   }
+}
+
+/**
+ * The replica of `daemonId` stored on `bus`: its revision and the transfer it holds (null when the
+ * stored bytes are not a transfer); null when none is stored. `bus_unavailable` when the bus
+ * cannot say.
+ */
+export async function readTransferReplica(bus: MeshBus, daemonId: bigint): Promise<{ revision: bigint; transfer: DaemonTransfer | null } | null> {
+  const stored = await bus.readReplica(daemonId);
+  if (stored === null) return null;
+  const decoded = decodeDaemonTransfer(stored.record);
+  return { revision: stored.revision, transfer: "transfer" in decoded ? decoded.transfer : null };
 }

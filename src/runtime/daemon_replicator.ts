@@ -13,7 +13,7 @@
  */
 
 import type { MeshBus } from "../bus/mesh_bus.ts";
-import { decodeDaemonTransfer, encodeDaemonTransfer } from "../bus/daemon_transfer.ts";
+import { encodeDaemonTransfer, readTransferReplica } from "../bus/daemon_transfer.ts";
 import type { DaemonSlot, SettledPoint } from "./daemon_slot.ts";
 
 /** How movable daemons are replicated, and when a silent node's daemons are restored elsewhere. */
@@ -116,9 +116,8 @@ export class DaemonReplicator {
    */
   async reclaim(handedOff: bigint | null, target: bigint): Promise<boolean> {
     if (handedOff === null) {
-      const stored = await this.#parts.bus.readReplica(this.#parts.slot.daemonId);
-      const decoded = stored && decodeDaemonTransfer(stored.record);
-      const host = decoded && "transfer" in decoded ? decoded.transfer.hostNode : null;
+      const stored = await readTransferReplica(this.#parts.bus, this.#parts.slot.daemonId);
+      const host = stored?.transfer?.hostNode ?? null;
       if (stored && host !== this.#parts.nodeId && host !== target) return false;
       handedOff = stored?.revision ?? 0n;
     }
@@ -178,9 +177,8 @@ export class DaemonReplicator {
     const record = encodeDaemonTransfer({ daemonId: slot.daemonId, hostNode, factory: slot.movable!, ...point });
     let revision = await bus.replicate(slot.daemonId, record, this.#revision);
     if (revision === null) {
-      const stored = await bus.readReplica(slot.daemonId);
-      const decoded = stored && decodeDaemonTransfer(stored.record);
-      if (!stored || !decoded || "problem" in decoded || decoded.transfer.hostNode !== this.#parts.nodeId) return null;
+      const stored = await readTransferReplica(bus, slot.daemonId);
+      if (stored?.transfer?.hostNode !== this.#parts.nodeId) return null;
       revision = await bus.replicate(slot.daemonId, record, stored.revision);
       if (revision === null) return null;
     }

@@ -41,7 +41,7 @@ import type { RestartBackoffConfig } from "../actors/restart_backoff.ts";
 import type { MeshBus } from "../bus/mesh_bus.ts";
 import type { NodeAdvert } from "../bus/node_advert.ts";
 import type { MeshFailureKind } from "../bus/mesh_telemetry.ts";
-import { decodeDaemonTransfer, encodeDaemonTransfer } from "../bus/daemon_transfer.ts";
+import { decodeDaemonTransfer, encodeDaemonTransfer, readTransferReplica } from "../bus/daemon_transfer.ts";
 import { checkDaemon } from "../contract/daemon_spec.ts";
 import { SDK_VERSION } from "../contract/sdk_version.ts";
 import { graceUntil } from "../contract/milliseconds.ts";
@@ -910,9 +910,8 @@ export class MeshRuntime implements SlotHost {
     let revision: bigint | null = null;
     if (this.#failover !== null) {
       try {
-        const stored = await this.bus.readReplica(transfer.daemonId);
-        const record = stored && decodeDaemonTransfer(stored.record);
-        if (record && "transfer" in record && record.transfer.hostNode === this.config.thisNode) revision = stored.revision;
+        const stored = await readTransferReplica(this.bus, transfer.daemonId);
+        if (stored?.transfer?.hostNode === this.config.thisNode) revision = stored.revision;
       } catch (err) {
         return answer(false, `node ${hexId(this.config.thisNode)} cannot read the daemon's replica: ${thrownText(err)}`);
       }
@@ -964,11 +963,10 @@ export class MeshRuntime implements SlotHost {
   ): Promise<void> {
     this.#restoring.add(id);
     try {
-      const stored = await this.bus.readReplica(id);
-      const decoded = stored && decodeDaemonTransfer(stored.record);
+      const stored = await readTransferReplica(this.bus, id);
+      const transfer = stored?.transfer;
       // No replica: not a movable daemon (or not replicated); another host named: restored already.
-      if (!stored || !decoded || "problem" in decoded || decoded.transfer.hostNode !== dead.nodeId) return void this.#notRestorable.add(key);
-      const { transfer } = decoded;
+      if (!stored || !transfer || transfer.hostNode !== dead.nodeId) return void this.#notRestorable.add(key);
       const factory = this.#factories.get(transfer.factory);
       if (!factory || this.#closed) return void this.#notRestorable.add(key);
       let kind = this.#factorySpecs.get(transfer.factory);
