@@ -12,7 +12,8 @@ import { spawn } from "node:child_process";
 import process from "node:process";
 import { type BackendChoice, loadBackend } from "../ffi/load.ts";
 import { MeshOsSdkError, thrownText } from "../errors/meshos_sdk_error.ts";
-import { type CommandIo, type ExitCode, invalid } from "./viz_command.ts";
+import type { CommandIo, ExitCode } from "./viz_command.ts";
+import { invalid } from "./cli_argument_error.ts";
 
 /** What `meshos bench --help` prints. */
 export const BENCH_USAGE = `Usage: meshos bench [--records <n>] [--hyperfine]
@@ -25,13 +26,14 @@ backend this runtime loads and through a plain array, and prints ns per record a
 const BATCH = 256;
 const PAYLOAD_BYTES = 32;
 const CHOICES = ["native", "wasm", "js", "array"] as const;
-type Case = (typeof CHOICES)[number];
+/** What `meshos bench` measures: a ring backend, or a plain array. */
+export type BenchCase = (typeof CHOICES)[number];
 
 interface BenchArguments {
   records: number;
   hyperfine: boolean;
   /** Internal: the one case a hyperfine command runs. */
-  one: Case | null;
+  one: BenchCase | null;
   help: boolean;
 }
 
@@ -49,7 +51,7 @@ export async function runBenchCommand(args: readonly string[], io: CommandIo): P
     return 0;
   }
   if (parsed.one !== null) {
-    await runCase(parsed.one, parsed.records);
+    await runBenchCase(parsed.one, parsed.records);
     return 0;
   }
   if (parsed.hyperfine) return await runHyperfine(parsed.records, io);
@@ -59,9 +61,9 @@ export async function runBenchCommand(args: readonly string[], io: CommandIo): P
   let failed = false;
   for (const choice of CHOICES) {
     try {
-      await runCase(choice, Math.min(parsed.records, 100_000)); // warm-up
+      await runBenchCase(choice, Math.min(parsed.records, 100_000)); // warm-up
       const started = performance.now();
-      const name = await runCase(choice, parsed.records);
+      const name = await runBenchCase(choice, parsed.records);
       rows.push({ name, ns: ((performance.now() - started) * 1e6) / parsed.records });
     } catch (err) {
       // A backend this runtime cannot load is reported; anything else failing is a failure.
@@ -79,8 +81,12 @@ export async function runBenchCommand(args: readonly string[], io: CommandIo): P
   return failed ? 1 : 0;
 }
 
-/** Pushes and pops `records` records through `choice`; resolves with the backend's name. */
-async function runCase(choice: Case, records: number): Promise<string> {
+/**
+ * Pushes and pops `records` records of 32 B through `choice` in batches of 256 (`pushBatch`,
+ * `popBatchInPlace`; "array": a plain array); resolves with the backend's name. The workload of
+ * every `meshos bench` row, and of `bench/pipeline.ts` under hyperfine.
+ */
+export async function runBenchCase(choice: BenchCase, records: number): Promise<string> {
   const batch = Array.from({ length: BATCH }, (_, i) => new Uint8Array(PAYLOAD_BYTES).fill(i));
   let sum = 0;
   if (choice === "array") {
@@ -147,8 +153,8 @@ function parseBenchArguments(args: readonly string[]): BenchArguments {
       parsed.records = value;
     } else if (arg === "--one") {
       const value = args[++index];
-      if (!CHOICES.includes(value as Case)) throw invalid("--one", value, CHOICES.join(", "));
-      parsed.one = value as Case;
+      if (!CHOICES.includes(value as BenchCase)) throw invalid("--one", value, CHOICES.join(", "));
+      parsed.one = value as BenchCase;
     } else throw invalid("argument", arg, "--records <n>, --hyperfine or --help");
   }
   return parsed;

@@ -17,6 +17,7 @@ import type { ChartOptions } from "./chart_options.ts";
 import { toDot } from "./to_dot.ts";
 import { toMermaid } from "./to_mermaid.ts";
 import { toSvg } from "./to_svg.ts";
+import { invalid } from "./cli_argument_error.ts";
 
 /** Output formats and the file extension each is written with. */
 const FORMAT_EXTENSIONS = { mermaid: "mmd", dot: "dot", svg: "svg" } as const;
@@ -133,10 +134,6 @@ export function processIo(): CommandIo {
   return { cwd: process.cwd(), stdout: (text) => write(process.stdout, text), stderr: (text) => write(process.stderr, text) };
 }
 
-/** A CLI argument's `invalid_argument`: the argument, what it received, what it expects. */
-export function invalid(argument: string, value: unknown, expected: string): MeshOsSdkError {
-  return new MeshOsSdkError("invalid_argument", `${argument}: received ${describeValue(value)}, expected ${expected}`);
-}
 
 function parseVizArguments(args: readonly string[]): VizArguments {
   const parsed: VizArguments = { machines: [], format: "mermaid", out: null, highlight: [], direction: null, help: false };
